@@ -1,0 +1,21 @@
+# One entry point for people and CI. Both targets do the whole set-up first
+# (Python 3.10 venv, pinned packages, spaCy pipeline, model) and skip what is current.
+.PHONY: run test setup train check clean
+
+run:  ## set up, then start the assistant (Ctrl-C stops it)
+	@scripts/bootstrap.sh run
+
+test:  ## set up, then run the whole test suite
+	@scripts/bootstrap.sh test
+
+setup:  ## set up only
+	@scripts/bootstrap.sh setup
+
+train:  ## retrain even if the model is current
+	@scripts/bootstrap.sh train
+
+check:  ## validate the macro library and the entity patterns
+	@scripts/bootstrap.sh check
+
+clean:  ## remove what the set-up made (keeps state/: conversations and hand-overs)
+	rm -rf .venv build models .rasa results .pytest_cache

@@ -1,0 +1,117 @@
+"""python -m launcher {run,test,setup,train,check}: called by scripts/bootstrap.sh."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import List
+
+from launcher import model as model_mod
+from launcher.servers import ROOT, Assistant, Settings
+
+
+def check() -> None:
+    """Validate the hand-edited data files before anything uses them."""
+    from spacy_pipeline.build import PATTERNS_PATH, PatternError, read_patterns
+    from toolkit.library import LibraryError, load_library
+
+    try:
+        library = load_library()
+        read_patterns(PATTERNS_PATH)
+    except (LibraryError, PatternError) as e:
+        raise SystemExit(f"error: {e}") from e
+    print(f"==> macro library is valid: {library.path.relative_to(ROOT) if library.path.is_relative_to(ROOT) else library.path}")
+
+
+def build_spacy() -> None:
+    from spacy_pipeline.build import OUTPUT_PATH, build
+
+    built = build()
+    print(f"==> spaCy pipeline {'built' if built else 'is current'}: {OUTPUT_PATH.relative_to(ROOT)}")
+
+
+def setup(force_train: bool = False):
+    check()
+    build_spacy()
+    return model_mod.ensure_model(force=force_train)
+
+
+def run() -> int:
+    settings = Settings.from_env()
+    model = setup()
+    assistant = Assistant(settings, model)
+    stopping = False
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print("==> starting the action server and the Rasa server")
+    assistant.start()
+    try:
+        seconds = assistant.wait_until_ready()
+        print(
+            f"\nThe assistant is ready ({seconds:.1f} s).\n"
+            f"  Chat over REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
+            f"                       e.g. curl -s {settings.rasa_url}/webhooks/rest/webhook "
+            "-d '{\"sender\": \"me\", \"message\": \"my freelancer stopped answering\"}'\n"
+            f"  Chat over socket.io: {settings.rasa_url}/socket.io/ (events user_uttered / bot_uttered)\n"
+            f"  Rasa HTTP API:       {'on, needs the operator token' if settings.operator_token else f'off (set RASA_OPERATOR_TOKEN to turn it on)'}\n"
+            f"  Hand-overs stored:   {settings.handover_db_url or settings.state_dir / 'handovers.db'}\n"
+            "Press Ctrl-C to stop both servers.",
+            flush=True,
+        )
+        while not stopping:
+            for name, process in assistant.processes.items():
+                if process.poll() is not None:
+                    print(f"error: the {name} server stopped (exit {process.returncode})", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        print("\n==> stopping")
+        return 0
+    except (RuntimeError, TimeoutError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        assistant.stop()
+
+
+def test(pytest_args: List[str]) -> int:
+    setup()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="set up, then start the assistant until Ctrl-C")
+    test_parser = sub.add_parser("test", help="set up, then run the whole test suite")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    sub.add_parser("setup", help="validate data, build the spaCy pipeline, train if needed")
+    sub.add_parser("train", help="train the model even when one is current")
+    sub.add_parser("check", help="validate the macro library and the entity patterns")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    if args.command == "run":
+        return run()
+    if args.command == "test":
+        return test(args.pytest_args)
+    if args.command == "setup":
+        setup()
+    elif args.command == "train":
+        setup(force_train=True)
+    elif args.command == "check":
+        check()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

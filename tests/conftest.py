@@ -1,0 +1,76 @@
+"""Shared fixtures: the real domain, trackers built from events, a throw-away store."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seed" / "000_997f96f92d39cb85.txt"
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    """domain.yml as the action server receives it (responses, slots, ...)."""
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def user_event(text: str, intent: str, confidence: float = 0.98, entities=None, ranking=None) -> Dict[str, Any]:
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities or [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+    }
+    return {"event": "user", "text": text, "timestamp": time.time(), "parse_data": parse}
+
+
+def bot_event(text: str, **metadata: Any) -> Dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": time.time(), "data": {}, "metadata": metadata}
+
+
+def make_tracker(
+    events: List[Dict[str, Any]],
+    slots: Optional[Dict[str, Any]] = None,
+    sender_id: str = "client-1",
+) -> Tracker:
+    latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
+    return Tracker(
+        sender_id=sender_id,
+        slots=slots or {},
+        latest_message=latest,
+        events=[{"event": "session_started", "timestamp": time.time()}] + events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def handover_store(tmp_path, monkeypatch):
+    """The actions' store, pointed at an SQLite file of this test only."""
+    from actions import handover
+    from actions.handover_store import HandOverStore
+
+    store = HandOverStore(f"sqlite:///{tmp_path / 'handovers.db'}")
+    handover.set_store(store)
+    yield store
+    handover.set_store(None)
+    store.dispose()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the model-quality figures, so every run shows them."""
+    import sys
+
+    figures = getattr(sys.modules.get("tests.test_nlu_quality"), "FIGURES", {})
+    if figures:
+        terminalreporter.section("NLU quality on tests/nlu/test_nlu.yml")
+        for name, value in figures.items():
+            terminalreporter.write_line(f"{name}: {value}")

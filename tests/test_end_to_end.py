@@ -1,0 +1,154 @@
+"""Both servers started as `make run` starts them, a client talking over REST."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from actions.handover_store import HandOverStore
+from launcher.model import current_model
+from launcher.servers import Assistant, Settings
+from toolkit.library import load_library
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "test-operator-token-" + uuid.uuid4().hex
+LIBRARY = load_library()
+CONCERN = LIBRARY.resource("pause_script_specific_concern").render_markdown()
+WHAT_IF = LIBRARY.resource("pause_script_what_if").render_markdown()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    if token:  # Rasa's --auth-token is checked on the `token` query parameter
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode({"token": token})
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    state = tmp_path_factory.mktemp("state")
+    return Settings(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        state_dir=state,
+        operator_token=TOKEN,
+        handover_db_url=f"sqlite:///{state / 'handovers.db'}",
+    )
+
+
+@pytest.fixture(scope="module")
+def assistant(settings, tmp_path_factory):
+    model = current_model()
+    if model is None:
+        pytest.fail("no current model: run `make test`, which trains it")
+    running = Assistant(settings, model, log_dir=tmp_path_factory.mktemp("logs"))
+    running.start()
+    try:
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+def say(settings, sender, text):
+    status, replies = request(f"{settings.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+    assert status == 200
+    return replies
+
+
+def test_a_concern_gets_the_concern_script_with_the_link_then_the_offer(assistant, settings):
+    replies = say(settings, "e2e-concern", "my freelancer stopped responding a week ago and is still logging hours")
+    # Rasa's channels send each paragraph of a text as a message of its own.
+    paragraphs = CONCERN.count("\n\n") + 1
+    assert "\n\n".join(r["text"] for r in replies[:paragraphs]) == CONCERN
+    assert "[click here](https://support.upwork.com/hc/en-us/articles/211062218)" in replies[paragraphs - 1]["text"]
+    assert [b["payload"] for b in replies[paragraphs]["buttons"]] == ["/affirm", "/deny"]
+    assert len(replies) == paragraphs + 1
+
+
+def test_a_what_if_gets_the_general_script(assistant, settings):
+    replies = say(settings, "e2e-whatif", "what happens if the freelancer i hire doesn't do the work?")
+    assert [r["text"] for r in replies] == [WHAT_IF]
+
+
+def test_an_out_of_scope_question_gets_no_pause_script(assistant, settings):
+    replies = say(settings, "e2e-oos", "how do I reset my password")
+    texts = " ".join(r.get("text", "") for r in replies)
+    assert "place your contract on hold" not in texts
+    assert "support team" in texts
+
+
+def test_asking_for_a_person_hands_over_and_stores_the_record(assistant, settings):
+    sender = "e2e-handover"
+    say(settings, sender, "the freelancer on my fixed-price project was rude and missed the deadline")
+    replies = say(settings, sender, "I want to talk to a human")
+    assert "support agent will continue this chat" in replies[0]["text"]
+
+    store = HandOverStore(settings.handover_db_url)
+    record = store.open_for(sender)
+    assert record is not None and record.status == "waiting"
+    assert record.reason == "client_asked_for_person"
+    assert record.intent == "report_freelancer_concern"
+    assert set(record.concern.split(",")) == {"conduct", "missed_deadline"}
+    assert record.contract_type == "fixed_price"
+    assert record.script_sent == "pause_script_specific_concern"
+    assert record.kb_title == "Client Contract Issues Best Practices"
+    assert record.transcript[0]["text"] == "the freelancer on my fixed-price project was rude and missed the deadline"
+    assert any(line.get("toolkit_resource") == "pause_script_specific_concern" for line in record.transcript)
+    assert record.transcript[-1] == {**record.transcript[-1], "from": "client", "text": "I want to talk to a human"}
+
+    # The bot is paused: asking again gets no bot answer and no second record.
+    assert say(settings, sender, "hello?? a human please") == []
+    assert len([r for r in store.list() if r.conversation_id == sender]) == 1
+    store.dispose()
+
+
+def test_the_http_api_needs_the_operator_token(assistant, settings):
+    url = f"{settings.rasa_url}/conversations/e2e-concern/tracker"
+    assert request(url)[0] == 401
+    assert request(url, token="wrong")[0] == 401
+    status, tracker = request(url, token=TOKEN)
+    assert status == 200 and tracker["sender_id"] == "e2e-concern"
+
+
+def test_conversations_and_the_pause_survive_a_restart(assistant, settings):
+    assistant.stop()
+    assistant.start()
+    assistant.wait_until_ready()
+    status, tracker = request(f"{settings.rasa_url}/conversations/e2e-handover/tracker", token=TOKEN)
+    assert status == 200
+    texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+    assert texts[:2] == [
+        "the freelancer on my fixed-price project was rude and missed the deadline",
+        "I want to talk to a human",
+    ]
+    assert tracker["paused"] is True
+    # and the assistant still answers other clients
+    assert say(settings, "e2e-after-restart", "what if my freelancer ghosts me?")[0]["text"] == WHAT_IF
+
+
+def test_without_an_operator_token_the_http_api_is_off(tmp_path):
+    settings = Settings(rasa_port=free_port(), action_port=free_port(), state_dir=tmp_path)
+    with Assistant(settings, current_model(), log_dir=tmp_path / "logs") as running:
+        running.wait_until_ready()
+        assert request(f"{settings.rasa_url}/status")[0] == 404
+        assert request(f"{settings.rasa_url}/conversations/x/tracker")[0] == 404
+        assert say(settings, "e2e-no-api", "hi")[0]["text"].startswith("Hi!")
