@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import urllib.error
@@ -121,6 +122,20 @@ def test_asking_for_a_person_hands_over_and_stores_the_record(assistant, setting
     store.dispose()
 
 
+def test_an_unclear_message_gets_likely_meanings_then_a_person(assistant, settings):
+    sender = "e2e-unclear"
+    replies = say(settings, sender, "qwpoeiru zmxncb")
+    payloads = [b["payload"] for b in replies[0]["buttons"]]
+    assert len(payloads) == 4 and payloads[-1] == "/request_human"
+    meanings = {"/report_freelancer_concern", "/ask_what_if", "/ask_how_to_pause", "/out_of_scope"}
+    assert set(payloads[:-1]) < meanings
+    replies = say(settings, sender, "?")
+    assert "support agent will continue this chat" in replies[0]["text"]
+    store = HandOverStore(settings.handover_db_url)
+    assert store.open_for(sender).reason == "message_still_unclear"
+    store.dispose()
+
+
 def test_the_http_api_needs_the_operator_token(assistant, settings):
     url = f"{settings.rasa_url}/conversations/e2e-concern/tracker"
     assert request(url)[0] == 401
@@ -152,3 +167,30 @@ def test_without_an_operator_token_the_http_api_is_off(tmp_path):
         assert request(f"{settings.rasa_url}/status")[0] == 404
         assert request(f"{settings.rasa_url}/conversations/x/tracker")[0] == 404
         assert say(settings, "e2e-no-api", "hi")[0]["text"].startswith("Hi!")
+
+
+async def test_socketio_clients_with_session_persistence_get_replies(assistant, settings):
+    """The channel the chat widget uses (python-socketio < 5.10, RasaHQ/rasa#13027)."""
+    import socketio
+
+    received: list = []
+    done = asyncio.Event()
+    client = socketio.AsyncClient(reconnection=False)
+    session_id = uuid.uuid4().hex
+
+    @client.on("session_confirm")
+    async def confirmed(data):
+        await client.emit("user_uttered", {"message": "what if my freelancer ghosts me?", "session_id": session_id})
+
+    @client.on("bot_uttered")
+    async def uttered(data):
+        received.append(data)
+        done.set()
+
+    await client.connect(settings.rasa_url, transports=["websocket"], socketio_path="/socket.io")
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(done.wait(), timeout=30)
+    finally:
+        await client.disconnect()
+    assert received[0]["text"] == WHAT_IF
