@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import List
 
 from launcher import model as model_mod
@@ -34,10 +37,58 @@ def build_spacy() -> None:
     print(f"==> spaCy pipeline {'built' if built else 'is current'}: {OUTPUT_PATH.relative_to(ROOT)}")
 
 
+def install_widget() -> None:
+    """The widget's one browser dependency (socket.io-client), from its lock file."""
+    widget = ROOT / "widget"
+    lock = (widget / "package-lock.json").read_bytes()
+    stamp = widget / "node_modules" / ".toolkit-installed"
+    wanted = hashlib.sha256(lock).hexdigest()[:16]
+    if stamp.is_file() and stamp.read_text().strip() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "error: npm is needed once to install the chat widget's socket.io client.\n"
+            "Install Node.js with npm (Debian/Ubuntu: apt-get install nodejs npm), then run the command again."
+        )
+    print("==> installing the chat widget's socket.io client (npm ci)")
+    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=widget)
+    if result.returncode != 0:
+        raise SystemExit(f"error: npm ci failed in {widget} (exit {result.returncode})")
+    stamp.write_text(wanted + "\n")
+
+
 def setup(force_train: bool = False):
     check()
     build_spacy()
+    install_widget()
     return model_mod.ensure_model(force=force_train)
+
+
+CHROMIUM_ENV = "CHROMIUM_PATH"
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium; install it when it is missing."""
+    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(path).is_file():
+        os.environ[CHROMIUM_ENV] = path
+        return
+    apt = shutil.which("apt-get")
+    if apt and os.geteuid() == 0:
+        print("==> installing chromium for the browser tests (apt-get)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for command in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium"]):
+            if subprocess.run(command, env=env).returncode != 0:
+                break
+        if Path("/usr/bin/chromium").is_file():
+            os.environ[CHROMIUM_ENV] = "/usr/bin/chromium"
+            return
+    raise SystemExit(
+        "error: the browser tests need Chromium, and it is not installed.\n"
+        "Install it (Debian/Ubuntu: sudo apt-get install chromium) or point "
+        f"{CHROMIUM_ENV} at a chromium binary, then run the command again."
+    )
 
 
 def run() -> int:
@@ -58,6 +109,7 @@ def run() -> int:
         seconds = assistant.wait_until_ready()
         print(
             f"\nThe assistant is ready ({seconds:.1f} s).\n"
+            f"  Chat page:           {settings.rasa_url}/chat/\n"
             f"  Chat over REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
             f"                       e.g. curl -s {settings.rasa_url}/webhooks/rest/webhook "
             "-d '{\"sender\": \"me\", \"message\": \"my freelancer stopped answering\"}'\n"
@@ -84,6 +136,7 @@ def run() -> int:
 
 def test(pytest_args: List[str]) -> int:
     setup()
+    ensure_chromium()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)

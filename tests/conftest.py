@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -50,6 +52,44 @@ def make_tracker(
         active_loop={},
         latest_action_name="action_listen",
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def local_settings(state_dir: Path, **overrides: Any):
+    """Settings of a throw-away assistant: free loopback ports, its own state."""
+    from launcher.servers import Settings
+
+    values = dict(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        state_dir=state_dir,
+        handover_db_url=f"sqlite:///{state_dir / 'handovers.db'}",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def running_assistant(settings, log_dir: Path):
+    """Both servers of the current model, started as `make run` starts them."""
+    from launcher.model import current_model
+    from launcher.servers import Assistant
+
+    model = current_model()
+    if model is None:
+        pytest.fail("no current model: run `make test`, which trains it")
+    running = Assistant(settings, model, log_dir=log_dir)
+    running.start()
+    try:
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture

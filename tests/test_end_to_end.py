@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -13,8 +12,7 @@ import uuid
 import pytest
 
 from actions.handover_store import HandOverStore
-from launcher.model import current_model
-from launcher.servers import Assistant, Settings
+from tests.conftest import local_settings, running_assistant
 from toolkit.library import load_library
 
 pytestmark = pytest.mark.e2e
@@ -23,12 +21,6 @@ TOKEN = "test-operator-token-" + uuid.uuid4().hex
 LIBRARY = load_library()
 CONCERN = LIBRARY.resource("pause_script_specific_concern").render_markdown()
 WHAT_IF = LIBRARY.resource("pause_script_what_if").render_markdown()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(url, body=None, token=None):
@@ -45,28 +37,13 @@ def request(url, body=None, token=None):
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    state = tmp_path_factory.mktemp("state")
-    return Settings(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        state_dir=state,
-        operator_token=TOKEN,
-        handover_db_url=f"sqlite:///{state / 'handovers.db'}",
-    )
+    return local_settings(tmp_path_factory.mktemp("state"), operator_token=TOKEN)
 
 
 @pytest.fixture(scope="module")
 def assistant(settings, tmp_path_factory):
-    model = current_model()
-    if model is None:
-        pytest.fail("no current model: run `make test`, which trains it")
-    running = Assistant(settings, model, log_dir=tmp_path_factory.mktemp("logs"))
-    running.start()
-    try:
-        running.wait_until_ready()
+    with running_assistant(settings, tmp_path_factory.mktemp("logs")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def say(settings, sender, text):
@@ -161,9 +138,8 @@ def test_conversations_and_the_pause_survive_a_restart(assistant, settings):
 
 
 def test_without_an_operator_token_the_http_api_is_off(tmp_path):
-    settings = Settings(rasa_port=free_port(), action_port=free_port(), state_dir=tmp_path)
-    with Assistant(settings, current_model(), log_dir=tmp_path / "logs") as running:
-        running.wait_until_ready()
+    settings = local_settings(tmp_path)
+    with running_assistant(settings, tmp_path / "logs"):
         assert request(f"{settings.rasa_url}/status")[0] == 404
         assert request(f"{settings.rasa_url}/conversations/x/tracker")[0] == 404
         assert say(settings, "e2e-no-api", "hi")[0]["text"].startswith("Hi!")

@@ -1,0 +1,310 @@
+/*
+ * The Client Toolkit chat widget.
+ *
+ * Talks to the assistant over Rasa's socket.io channel with session persistence.
+ * Everything is built with DOM calls and textContent: no string of client, bot
+ * or agent text is ever parsed as HTML. Only [label](url) links whose target is
+ * http, https or mailto become links (the server filters the same way).
+ *
+ * Embed: <div id="toolkit-chat"></div> plus socket.io.min.js and this file from
+ * the assistant's /chat/static/ (see README). data-server on the div overrides
+ * the server, which defaults to where this script came from.
+ */
+(function () {
+  "use strict";
+
+  var SAFE_PROTOCOLS = ["http:", "https:", "mailto:"];
+  var LINK = /\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)/g; /* one level of () in the target */
+  var MAX_HISTORY = 200;
+  var TYPING_TIMEOUT_MS = 20000;
+  var scriptSrc = document.currentScript && document.currentScript.src;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function safeHref(target) {
+    try {
+      var url = new URL(target, window.location.href);
+      return SAFE_PROTOCOLS.indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* One paragraph: plain text, with safe markdown links as <a>. */
+  function appendInline(parent, text) {
+    var last = 0;
+    var match;
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(text)) !== null) {
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var href = safeHref(match[2]);
+      if (href) {
+        var a = el("a", null, match[1]);
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        parent.appendChild(a);
+      } else {
+        parent.appendChild(document.createTextNode(match[1]));
+      }
+      last = LINK.lastIndex;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function renderText(parent, text, withLinks) {
+    String(text || "").split(/\n{2,}/).forEach(function (paragraph) {
+      var p = el("p");
+      if (withLinks) appendInline(p, paragraph);
+      else p.textContent = paragraph;
+      parent.appendChild(p);
+    });
+  }
+
+  function storage() {
+    try {
+      var probe = "__tk";
+      window.localStorage.setItem(probe, probe);
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (e) {
+      var memory = {};
+      return {
+        getItem: function (k) { return k in memory ? memory[k] : null; },
+        setItem: function (k, v) { memory[k] = String(v); },
+        removeItem: function (k) { delete memory[k]; }
+      };
+    }
+  }
+
+  function Chat(root) {
+    this.root = root;
+    this.store = storage();
+    this.server = root.getAttribute("data-server") || (scriptSrc ? new URL(scriptSrc).origin : window.location.origin);
+    this.sessionKey = "tk-chat-session";
+    this.sessionId = this.store.getItem(this.sessionKey) || this.newSessionId();
+    this.store.setItem(this.sessionKey, this.sessionId);
+    this.history = this.loadHistory();
+    this.handedOver = this.history.some(function (m) { return m.handover; });
+    this.typingTimer = null;
+    this.build(root.getAttribute("data-title") || "Support assistant");
+    this.history.forEach(this.render.bind(this));
+    this.updateHandover();
+    this.connect();
+  }
+
+  Chat.prototype.newSessionId = function () {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
+    return String(Date.now()) + Math.random().toString(16).slice(2);
+  };
+
+  Chat.prototype.historyKey = function () { return "tk-chat-history:" + this.sessionId; };
+
+  Chat.prototype.loadHistory = function () {
+    try {
+      var saved = JSON.parse(this.store.getItem(this.historyKey()) || "[]");
+      return Array.isArray(saved) ? saved : [];
+    } catch (e) {
+      return [];
+    }
+  };
+
+  Chat.prototype.remember = function (message) {
+    this.history.push(message);
+    if (this.history.length > MAX_HISTORY) this.history = this.history.slice(-MAX_HISTORY);
+    this.store.setItem(this.historyKey(), JSON.stringify(this.history));
+  };
+
+  Chat.prototype.build = function (title) {
+    var chat = el("section", "tk-chat");
+    chat.setAttribute("aria-label", title);
+    var header = el("div", "tk-header");
+    header.appendChild(el("h2", null, title));
+    this.status = el("span", "tk-status", "Connecting…");
+    this.status.setAttribute("role", "status");
+    header.appendChild(this.status);
+    chat.appendChild(header);
+
+    this.errorBanner = el("div", "tk-banner tk-banner-error");
+    this.errorBanner.setAttribute("role", "alert");
+    this.errorBanner.hidden = true;
+    chat.appendChild(this.errorBanner);
+
+    this.handoverBanner = el("div", "tk-banner tk-banner-handover",
+      "A support agent will continue this chat. Please keep this window open.");
+    this.handoverBanner.setAttribute("role", "status");
+    this.handoverBanner.hidden = true;
+    chat.appendChild(this.handoverBanner);
+
+    this.log = el("ol", "tk-log");
+    this.log.setAttribute("role", "log");
+    this.log.setAttribute("aria-live", "polite");
+    this.log.setAttribute("aria-label", "Conversation");
+    chat.appendChild(this.log);
+
+    this.typing = el("div", "tk-typing", "Assistant is typing…");
+    this.typing.setAttribute("aria-live", "polite");
+    this.typing.hidden = true;
+    chat.appendChild(this.typing);
+
+    var form = el("form", "tk-form");
+    var inputId = "tk-input-" + Math.random().toString(36).slice(2);
+    var label = el("label", "tk-sr-only", "Your message");
+    label.htmlFor = inputId;
+    this.input = el("input", "tk-input");
+    this.input.id = inputId;
+    this.input.type = "text";
+    this.input.autocomplete = "off";
+    this.input.maxLength = 2000;
+    this.input.placeholder = "Type your message…";
+    this.sendButton = el("button", "tk-send", "Send");
+    this.sendButton.type = "submit";
+    form.appendChild(label);
+    form.appendChild(this.input);
+    form.appendChild(this.sendButton);
+    form.addEventListener("submit", this.onSubmit.bind(this));
+    chat.appendChild(form);
+    this.root.appendChild(chat);
+  };
+
+  Chat.prototype.onSubmit = function (event) {
+    event.preventDefault();
+    var text = this.input.value.trim();
+    if (!text) return;
+    if (this.send(text, text)) {
+      this.input.value = "";
+      this.input.focus();
+    }
+  };
+
+  /* Sends `message` (a text or a button payload); shows `shown` as the client's words. */
+  Chat.prototype.send = function (message, shown) {
+    if (!this.socket || !this.socket.connected) {
+      this.showError("Not connected. Your message was not sent; it will be possible again once the connection is back.");
+      return false;
+    }
+    var entry = { from: "client", text: shown };
+    this.remember(entry);
+    this.render(entry);
+    this.socket.emit("user_uttered", { message: message, session_id: this.sessionId });
+    if (!this.handedOver) this.setTyping(true);
+    return true;
+  };
+
+  Chat.prototype.setTyping = function (on) {
+    var self = this;
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = !on;
+    if (on) this.typingTimer = setTimeout(function () { self.typing.hidden = true; }, TYPING_TIMEOUT_MS);
+  };
+
+  Chat.prototype.showError = function (text) {
+    this.errorBanner.textContent = text;
+    this.errorBanner.hidden = !text;
+  };
+
+  Chat.prototype.updateHandover = function () {
+    this.handoverBanner.hidden = !this.handedOver;
+    this.root.classList.toggle("tk-handed-over", this.handedOver);
+  };
+
+  Chat.prototype.render = function (message) {
+    var from = message.from;
+    var item = el("li", "tk-msg tk-msg-" + from);
+    if (from === "agent") item.appendChild(el("span", "tk-from", "Support agent"));
+    if (from === "client") item.appendChild(el("span", "tk-sr-only", "You: "));
+    if (from === "bot") item.appendChild(el("span", "tk-sr-only", "Assistant: "));
+    renderText(item, message.text, from !== "client");
+    if (message.choices && message.choices.length) {
+      var group = el("div", "tk-choices");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Choose an answer");
+      var self = this;
+      message.choices.forEach(function (choice) {
+        var button = el("button", "tk-choice", choice.title);
+        button.type = "button";
+        button.disabled = !!message.answered;
+        button.addEventListener("click", function () {
+          if (self.send(choice.payload, choice.title)) {
+            message.answered = true;
+            self.store.setItem(self.historyKey(), JSON.stringify(self.history));
+            Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) { b.disabled = true; });
+            self.input.focus();
+          }
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    this.log.appendChild(item);
+    this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  /* A message from the server: bot (or, later, agent) text, choices, hand-over mark. */
+  Chat.prototype.receive = function (data) {
+    if (!data || typeof data !== "object") return;
+    this.setTyping(false);
+    var text = typeof data.text === "string" ? data.text : "";
+    var choices = (data.quick_replies || data.buttons || []).filter(function (c) {
+      return c && typeof c.title === "string" && typeof c.payload === "string";
+    }).map(function (c) { return { title: c.title, payload: c.payload }; });
+    if (!text && !choices.length) return;
+    var entry = { from: data.from_agent ? "agent" : "bot", text: text, choices: choices };
+    if (data.handover) {
+      entry.handover = true;
+      this.handedOver = true;
+      this.updateHandover();
+    }
+    this.remember(entry);
+    this.render(entry);
+  };
+
+  Chat.prototype.connect = function () {
+    var self = this;
+    if (typeof window.io !== "function") {
+      this.showError("The chat could not load. Please reload the page.");
+      return;
+    }
+    var socket = window.io(this.server, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+    this.socket = socket;
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: self.sessionId });
+    });
+    socket.on("session_confirm", function () {
+      self.status.textContent = "Online";
+      self.showError("");
+      self.sendButton.disabled = false;
+    });
+    function lost() {
+      self.status.textContent = "Offline";
+      self.setTyping(false);
+      self.sendButton.disabled = true;
+      self.showError("Connection to the assistant lost. Reconnecting…");
+    }
+    socket.on("disconnect", lost);
+    socket.on("connect_error", lost);
+    socket.on("bot_uttered", function (data) { self.receive(data); });
+  };
+
+  function start() {
+    var roots = document.querySelectorAll("#toolkit-chat, [data-toolkit-chat]");
+    var chats = [];
+    Array.prototype.forEach.call(roots, function (root) {
+      if (!root.__toolkitChat) root.__toolkitChat = new Chat(root);
+      chats.push(root.__toolkitChat);
+    });
+    window.ToolkitChat = {
+      chats: chats,
+      /* Shows a message as if the server had sent it: for host pages and tests. */
+      showMessage: function (data) { if (chats[0]) chats[0].receive(data); }
+    };
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
