@@ -107,6 +107,11 @@ def run() -> int:
     assistant.start()
     try:
         seconds = assistant.wait_until_ready()
+        api_state = (
+            "on, guarded by the operator token (?token=...)"
+            if settings.operator_token
+            else "off (set RASA_OPERATOR_TOKEN to turn it on)"
+        )
         print(
             f"\nThe assistant is ready ({seconds:.1f} s).\n"
             f"  Chat page:           {settings.rasa_url}/chat/\n"
@@ -114,7 +119,7 @@ def run() -> int:
             f"                       e.g. curl -s {settings.rasa_url}/webhooks/rest/webhook "
             "-d '{\"sender\": \"me\", \"message\": \"my freelancer stopped answering\"}'\n"
             f"  Chat over socket.io: {settings.rasa_url}/socket.io/ (events user_uttered / bot_uttered)\n"
-            f"  Rasa HTTP API:       {'on, needs the operator token' if settings.operator_token else f'off (set RASA_OPERATOR_TOKEN to turn it on)'}\n"
+            f"  Rasa HTTP API:       {api_state}\n"
             f"  Hand-overs stored:   {settings.handover_db_url or settings.state_dir / 'handovers.db'}\n"
             "Press Ctrl-C to stop both servers.",
             flush=True,

@@ -36,7 +36,6 @@ class Settings:
     cors: List[str] = field(default_factory=list)
     handover_db_url: Optional[str] = None
     toolkit_library: Optional[str] = None
-    log_level: str = "info"
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "Settings":
