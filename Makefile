@@ -1,6 +1,6 @@
 # One entry point for people and CI. Both targets do the whole set-up first
 # (Python 3.10 venv, pinned packages, spaCy pipeline, model) and skip what is current.
-.PHONY: run test setup train check clean
+.PHONY: run test setup train check lint clean
 
 run:  ## set up, then start the assistant (Ctrl-C stops it)
 	@scripts/bootstrap.sh run
@@ -16,6 +16,9 @@ train:  ## retrain even if the model is current
 
 check:  ## validate the macro library and the entity patterns
 	@scripts/bootstrap.sh check
+
+lint:  ## ruff: lint and format check (the suite runs it too)
+	@scripts/bootstrap.sh lint
 
 clean:  ## remove what the set-up made (keeps state/: conversations and hand-overs)
 	rm -rf .venv build models .rasa results .pytest_cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,7 +22,7 @@ def likely_meanings(tracker: Tracker, limit: int = MAX_MEANINGS) -> List[str]:
     return ranked[:limit]
 
 
-def meaning_label(domain: Dict[Text, Any], intent: str) -> str:
+def meaning_label(domain: Dict[str, Any], intent: str) -> str:
     """The button title for an intent, from the domain's ``utter_meaning_<intent>``."""
     variants = (domain.get("responses") or {}).get(c.UTTER_MEANING_PREFIX + intent) or []
     if not variants or not variants[0].get("text"):
@@ -31,16 +31,13 @@ def meaning_label(domain: Dict[Text, Any], intent: str) -> str:
 
 
 class ActionClarifyMeaning(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return c.ACTION_CLARIFY_MEANING
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         choices = likely_meanings(tracker) + [c.INTENT_REQUEST_HUMAN]
-        buttons = [
-            {"title": meaning_label(domain, intent), "payload": f"/{intent}"}
-            for intent in choices
-        ]
+        buttons = [{"title": meaning_label(domain, intent), "payload": f"/{intent}"} for intent in choices]
         dispatcher.utter_message(response=c.UTTER_ASK_WHICH_MEANING, buttons=buttons)
         return []

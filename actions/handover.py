@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
@@ -98,7 +98,7 @@ def _iso(timestamp: Optional[float]) -> Optional[str]:
 def _joined(value: Any) -> Optional[str]:
     if value is None or value == []:
         return None
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return ",".join(dict.fromkeys(str(v) for v in value))
     return str(value)
 
@@ -106,12 +106,12 @@ def _joined(value: Any) -> Optional[str]:
 class ActionHandOver(Action):
     """Writes the hand-over record, tells the client, pauses the bot."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return c.ACTION_HAND_OVER
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         library = get_library()
         macro = library.macro(c.MACRO_CLIENT_TOOLKIT)
         intent, confidence = topic(tracker)

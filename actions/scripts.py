@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -22,8 +22,8 @@ class SendToolkitScript(Action, abc.ABC):
         """Id of the script in the macro library."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         resource = get_library().resource(self.resource_id)
         dispatcher.utter_message(
             response=c.UTTER_TOOLKIT_SCRIPT,
@@ -37,28 +37,26 @@ class SendToolkitScript(Action, abc.ABC):
 class ActionSendConcernScript(SendToolkitScript):
     resource_id = c.RESOURCE_CONCERN_SCRIPT
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return c.ACTION_SEND_CONCERN_SCRIPT
 
 
 class ActionSendWhatIfScript(SendToolkitScript):
     resource_id = c.RESOURCE_WHAT_IF_SCRIPT
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return c.ACTION_SEND_WHAT_IF_SCRIPT
 
 
 class ActionSendPauseLink(Action):
     """Answers "how do I pause?" with the help article, not with a concern script."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return c.ACTION_SEND_PAUSE_LINK
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         link = get_library().links[c.LINK_PAUSE_HOURLY]
-        dispatcher.utter_message(
-            response=c.UTTER_PAUSE_LINK, link_title=link.title, link_url=link.url
-        )
+        dispatcher.utter_message(response=c.UTTER_PAUSE_LINK, link_title=link.title, link_url=link.url)
         return [SlotSet(c.SLOT_LINK_SENT, link.url)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -47,7 +47,7 @@ def safe_text(text: Optional[str]) -> Optional[str]:
     if not text:
         return text
 
-    def keep_or_strip(match: "re.Match[str]") -> str:
+    def keep_or_strip(match: re.Match[str]) -> str:
         label, target = match.group(1), match.group(2)
         scheme = target.split(":", 1)[0].lower() if ":" in target else ""
         if scheme in SAFE_SCHEMES and (scheme == "mailto" or target.lower().startswith(f"{scheme}://")):
@@ -76,12 +76,12 @@ PAGE_CSP = (
 class SafeSocketIOOutput(SocketIOOutput):
     """socket.io output that never sends an unsafe link and marks the hand-over."""
 
-    async def _send_message(self, socket_id: Text, response_: Any) -> None:
+    async def _send_message(self, socket_id: str, response_: Any) -> None:
         if isinstance(response_, dict) and "text" in response_:
             response_ = {**response_, "text": safe_text(response_["text"])}
         await super()._send_message(socket_id, response_)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         parts = text.strip().split("\n\n")
         for index, part in enumerate(parts):
             message: Dict[str, Any] = {"text": part}
@@ -89,7 +89,7 @@ class SafeSocketIOOutput(SocketIOOutput):
                 message["handover"] = True
             await self._send_message(recipient_id, message)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         # Custom payloads go out as a message of their own, text-sanitised like the rest.
         await self._send_message(recipient_id, {"custom": json_message})
 
@@ -114,10 +114,10 @@ class ChatPageInput(InputChannel):
     """Serves the chat page at /chat/ (no messages come in through here)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "chat"
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         return "/chat"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -27,7 +27,8 @@ def check() -> None:
         read_patterns(PATTERNS_PATH)
     except (LibraryError, PatternError) as e:
         raise SystemExit(f"error: {e}") from e
-    print(f"==> macro library is valid: {library.path.relative_to(ROOT) if library.path.is_relative_to(ROOT) else library.path}")
+    shown = library.path.relative_to(ROOT) if library.path.is_relative_to(ROOT) else library.path
+    print(f"==> macro library is valid: {shown}")
 
 
 def build_spacy() -> None:
@@ -139,6 +140,17 @@ def run() -> int:
         assistant.stop()
 
 
+LINT_COMMANDS = (("check", "."), ("format", "--check", "."))
+
+
+def lint() -> int:
+    """ruff over the whole tree, as configured in ruff.toml."""
+    worst = 0
+    for args in LINT_COMMANDS:
+        worst = max(worst, subprocess.call([sys.executable, "-m", "ruff", *args], cwd=ROOT))
+    return worst
+
+
 def test(pytest_args: List[str]) -> int:
     setup()
     ensure_chromium()
@@ -156,6 +168,7 @@ def main(argv: List[str] | None = None) -> int:
     sub.add_parser("setup", help="validate data, build the spaCy pipeline, train if needed")
     sub.add_parser("train", help="train the model even when one is current")
     sub.add_parser("check", help="validate the macro library and the entity patterns")
+    sub.add_parser("lint", help="ruff check and ruff format --check")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     # No phoning home from a support tool (and these machines reach no such host).
@@ -171,6 +184,8 @@ def main(argv: List[str] | None = None) -> int:
         setup(force_train=True)
     elif args.command == "check":
         check()
+    elif args.command == "lint":
+        return lint()
     return 0
 
 

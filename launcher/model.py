@@ -68,11 +68,16 @@ def ensure_model(force: bool = False, models_dir: Path = MODELS_DIR) -> Path:
     fixed_name = target.name[: -len(".tar.gz")]
     command = rasa_command() + [
         "train",
-        "--config", "config.yml",
-        "--domain", "domain.yml",
-        "--data", "data",
-        "--out", str(models_dir),
-        "--fixed-model-name", fixed_name,
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        str(models_dir),
+        "--fixed-model-name",
+        fixed_name,
         "--force",
     ]
     result = subprocess.run(command, cwd=ROOT)

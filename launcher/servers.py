@@ -21,7 +21,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / "state"
-OPERATOR_TOKEN_ENV = "RASA_OPERATOR_TOKEN"
+OPERATOR_TOKEN_ENV = "RASA_OPERATOR_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Settings:
     toolkit_library: Optional[str] = None
 
     @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
         env = dict(os.environ if env is None else env)
         settings = cls()
         settings.host = env.get("ASSISTANT_HOST", settings.host)
@@ -70,7 +70,8 @@ def _port(env: Dict[str, str], name: str, default: int) -> int:
 
 
 def _connect_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    """Where to reach a server that listens on ``host`` (a wildcard is reached on loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)  # noqa: S104
 
 
 def write_endpoints(settings: Settings) -> Path:
@@ -138,11 +139,16 @@ class Assistant:
         self._spawn("actions", ["run", "actions", "--actions", "actions", "--port", str(s.action_port)])
         args = [
             "run",
-            "--model", str(self.model),
-            "--endpoints", str(endpoints),
-            "--credentials", "credentials.yml",
-            "--interface", s.host,
-            "--port", str(s.rasa_port),
+            "--model",
+            str(self.model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            s.host,
+            "--port",
+            str(s.rasa_port),
         ]
         if s.cors:
             args += ["--cors", *s.cors]
@@ -186,7 +192,7 @@ class Assistant:
             handle.close()
         self._logs.clear()
 
-    def __enter__(self) -> "Assistant":
+    def __enter__(self) -> Assistant:
         self.start()
         return self
 
@@ -203,7 +209,7 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own http:// health URLs
             return 200 <= response.status < 300
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import sys
 from collections import defaultdict
@@ -112,7 +111,7 @@ def token_patterns(nlp, phrase: str, forms: Dict[str, Set[str]], lemma_lookup: D
             pattern.extend({"OP": "?"} for _ in range(MAX_GAP_TOKENS))
             continue
         exact = chunk.startswith(EXACT_PREFIX)
-        chunk = chunk[len(EXACT_PREFIX):] if exact else chunk
+        chunk = chunk[len(EXACT_PREFIX) :] if exact else chunk
         for token in nlp.tokenizer(chunk.lower()):
             word = token.text
             if word == "not":

@@ -11,7 +11,7 @@ It sits right after ``SpacyEntityExtractor`` in ``config.yml``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,20 +25,18 @@ from rasa.shared.nlu.training_data.message import Message
 SPACY_EXTRACTOR = "SpacyEntityExtractor"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class EntityKindNormalizer(GraphComponent, EntityExtractorMixin):
     """Replaces spaCy entity values by the entity ruler's pattern id."""
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EntityKindNormalizer":
+    ) -> EntityKindNormalizer:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -62,7 +60,7 @@ class EntityKindNormalizer(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def _kind(
-        entity: Dict[Text, Any],
+        entity: Dict[str, Any],
         kinds: Dict[tuple, str],
         by_text: Dict[str, str],
     ) -> Optional[str]:

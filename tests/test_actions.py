@@ -32,8 +32,18 @@ def slot_events(events):
 @pytest.mark.parametrize(
     "action, resource_id, intent, text",
     [
-        (ActionSendConcernScript(), c.RESOURCE_CONCERN_SCRIPT, c.INTENT_CONCERN, "my freelancer stopped replying 5 days ago"),
-        (ActionSendWhatIfScript(), c.RESOURCE_WHAT_IF_SCRIPT, c.INTENT_WHAT_IF, "what if my freelancer stops replying?"),
+        (
+            ActionSendConcernScript(),
+            c.RESOURCE_CONCERN_SCRIPT,
+            c.INTENT_CONCERN,
+            "my freelancer stopped replying 5 days ago",
+        ),
+        (
+            ActionSendWhatIfScript(),
+            c.RESOURCE_WHAT_IF_SCRIPT,
+            c.INTENT_WHAT_IF,
+            "what if my freelancer stops replying?",
+        ),
     ],
 )
 async def test_script_actions_send_the_library_wording_with_the_link(domain, action, resource_id, intent, text):

@@ -39,8 +39,10 @@ def test_rasa_data_validate_passes_with_only_the_expected_warnings():
     assert result.returncode == 0, output
     warnings = re.findall(r"UserWarning: (.*)", output)
     unexpected = [
-        w for w in warnings
-        if not (m := re.match(r"The utterance '(\w+)' is not used in any story or rule", w)) or m.group(1) not in SENT_BY_ACTIONS
+        w
+        for w in warnings
+        if not (m := re.match(r"The utterance '(\w+)' is not used in any story or rule", w))
+        or m.group(1) not in SENT_BY_ACTIONS
     ]
     assert not unexpected, unexpected
 
@@ -50,11 +52,15 @@ def test_conversations_in_clients_words_have_no_prediction_error(tmp_path):
     if model is None:
         pytest.fail("no current model: run `make test`, which trains it")
     result = rasa(
-        "test", "core",
-        "--model", str(model),
-        "--stories", "tests/test_stories.yml",
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/test_stories.yml",
         "--fail-on-prediction-errors",
-        "--out", str(tmp_path),
+        "--out",
+        str(tmp_path),
     )
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.is_file() else result.stdout[-4000:] + result.stderr[-4000:]

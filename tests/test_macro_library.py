@@ -96,13 +96,33 @@ def test_a_resource_can_be_included_into_other_macros(tmp_path):
     "change, line, message",
     [
         (("    text: No link in this one.\n", ""), 16, "resources.script_b: missing field 'text'"),
-        (("include: [script_b, toolkit]", "include: [script_b, nowhere]"), 26, "macros.other: unknown include 'nowhere'"),
-        (("url: https://example.com/pause", "url: javascript:alert(1)"), 5, "links.pause: url 'javascript:alert(1)' is not an http(s) link"),
-        (("url: https://example.com/pause", "url: ftp://example.com/x"), 5, "links.pause: url 'ftp://example.com/x' is not an http(s) link"),
+        (
+            ("include: [script_b, toolkit]", "include: [script_b, nowhere]"),
+            26,
+            "macros.other: unknown include 'nowhere'",
+        ),
+        (
+            ("url: https://example.com/pause", "url: javascript:alert(1)"),
+            5,
+            "links.pause: url 'javascript:alert(1)' is not an http(s) link",
+        ),
+        (
+            ("url: https://example.com/pause", "url: ftp://example.com/x"),
+            5,
+            "links.pause: url 'ftp://example.com/x' is not an http(s) link",
+        ),
         (("    link: pause\n", "    link: nope\n"), 14, "resources.script_a: unknown link 'nope'"),
-        (("link_text: click here", "link_text: tap here"), 15, "resources.script_a: link_text 'tap here' does not occur in the text"),
+        (
+            ("link_text: click here", "link_text: tap here"),
+            15,
+            "resources.script_a: link_text 'tap here' does not occur in the text",
+        ),
         (("    kb: best\n", "    kb: worst\n"), 23, "macros.toolkit: unknown kb reference 'worst'"),
-        (("include: [script_a]", "include: [script_a, other]"), 26, "macros.other: include cycle toolkit → other → toolkit"),
+        (
+            ("include: [script_a]", "include: [script_a, other]"),
+            26,
+            "macros.other: include cycle toolkit → other → toolkit",
+        ),
         (("    title: B\n", "    title: B\n    colour: blue\n"), 18, "resources.script_b: unknown field 'colour'"),
     ],
 )

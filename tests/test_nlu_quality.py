@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
@@ -54,7 +53,7 @@ def predictions(agent) -> List[Tuple[str, str, dict]]:
         return [await agent.parse_message(t) for t in texts]
 
     parsed = asyncio.run(parse_all())
-    return [(e.get("text"), e.get("intent"), p) for e, p in zip(examples, parsed)]
+    return [(e.get("text"), e.get("intent"), p) for e, p in zip(examples, parsed, strict=False)]
 
 
 def predicted(parse: dict) -> str:
@@ -88,8 +87,17 @@ def _record(name: str, value, details=None) -> None:
 def test_the_test_set_covers_every_intent(predictions):
     counts = Counter(gold for _, gold, _ in predictions)
     domain_intents = {
-        c.INTENT_CONCERN, c.INTENT_WHAT_IF, c.INTENT_HOW_TO_PAUSE, c.INTENT_REQUEST_HUMAN,
-        c.INTENT_OUT_OF_SCOPE, "greet", "thank", "goodbye", "affirm", "deny", "bot_challenge",
+        c.INTENT_CONCERN,
+        c.INTENT_WHAT_IF,
+        c.INTENT_HOW_TO_PAUSE,
+        c.INTENT_REQUEST_HUMAN,
+        c.INTENT_OUT_OF_SCOPE,
+        "greet",
+        "thank",
+        "goodbye",
+        "affirm",
+        "deny",
+        "bot_challenge",
     }
     assert set(counts) == domain_intents
     assert min(counts.values()) >= 8
@@ -98,7 +106,11 @@ def test_the_test_set_covers_every_intent(predictions):
 def test_macro_f1_is_above_the_floor(predictions):
     score, per_intent = macro_f1([(gold, predicted(p)) for _, gold, p in predictions])
     errors = [f"{gold} -> {predicted(p)}: {text}" for text, gold, p in predictions if predicted(p) != gold]
-    _record("macro_f1", round(score, 4), {"per_intent_f1": {k: round(v, 4) for k, v in per_intent.items()}, "errors": errors})
+    _record(
+        "macro_f1",
+        round(score, 4),
+        {"per_intent_f1": {k: round(v, 4) for k, v in per_intent.items()}, "errors": errors},
+    )
     assert score >= MACRO_F1_FLOOR, "\n".join(errors)
 
 

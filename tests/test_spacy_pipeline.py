@@ -36,7 +36,10 @@ def test_the_pipeline_is_blank_english_with_lemmatizer_and_ruler(nlp):
         ("the code is full of bugs", [("concern", "work_quality")]),
         ("he missed the deadline again", [("concern", "missed_deadline")]),
         ("she was rude and threatened me", [("concern", "conduct"), ("concern", "conduct")]),
-        ("he wants me to pay him via PayPal outside Upwork", [("concern", "off_platform_payment"), ("concern", "off_platform_payment")]),
+        (
+            "he wants me to pay him via PayPal outside Upwork",
+            [("concern", "off_platform_payment"), ("concern", "off_platform_payment")],
+        ),
         ("on my hourly contract", [("contract_type", "hourly")]),
         ("it's a fixed-price project", [("contract_type", "fixed_price")]),
         ("I'll do it later", []),

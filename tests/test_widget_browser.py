@@ -79,9 +79,7 @@ def send(page, text):
     page.focus(".tk-input")
     page.keyboard.type(text)
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.tk-msg-bot').length > n", arg=before, timeout=20000
-    )
+    page.wait_for_function("n => document.querySelectorAll('.tk-msg-bot').length > n", arg=before, timeout=20000)
     page.wait_for_timeout(300)  # the rest of a multi-message reply
 
 
@@ -148,7 +146,10 @@ def test_a_bot_message_with_a_javascript_link_shows_no_clickable_link(page):
 
 
 def test_the_server_strips_unsafe_links_from_bot_messages_too():
-    text = "a [bad](javascript:alert(1)) b [ok](https://x.example/p) c [m](mailto:a@b.c) d [v](vbscript:x) e [r](/relative)"
+    text = (
+        "a [bad](javascript:alert(1)) b [ok](https://x.example/p) "
+        "c [m](mailto:a@b.c) d [v](vbscript:x) e [r](/relative)"
+    )
     assert safe_text(text) == "a bad b [ok](https://x.example/p) c [m](mailto:a@b.c) d v e r"
 
 

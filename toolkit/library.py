@@ -82,9 +82,7 @@ class Resource:
         """The text with its ``link_text`` turned into a markdown link (first occurrence)."""
         if self.link is None or not self.link_text:
             return self.text
-        return self.text.replace(
-            self.link_text, f"[{self.link_text}]({self.link.url})", 1
-        )
+        return self.text.replace(self.link_text, f"[{self.link_text}]({self.link.url})", 1)
 
 
 @dataclass(frozen=True)
@@ -108,17 +106,13 @@ class MacroLibrary:
         try:
             return self.resources[resource_id]
         except KeyError:
-            raise KeyError(
-                f"the macro library {self.path} has no resource '{resource_id}'"
-            ) from None
+            raise KeyError(f"the macro library {self.path} has no resource '{resource_id}'") from None
 
     def macro(self, macro_id: str) -> Macro:
         try:
             return self.macros[macro_id]
         except KeyError:
-            raise KeyError(
-                f"the macro library {self.path} has no macro '{macro_id}'"
-            ) from None
+            raise KeyError(f"the macro library {self.path} has no macro '{macro_id}'") from None
 
     def macro_of(self, resource_id: str) -> Optional[Macro]:
         """The first macro (in file order) that includes the resource."""
@@ -229,9 +223,7 @@ def _build(path: Path, doc: Any) -> MacroLibrary:
             link_id = entry["link"]
             link = links.get(str(link_id))
             if link is None:
-                checker.fail(
-                    entry.key_lines["link"], where, f"unknown link '{link_id}' (not in 'links')"
-                )
+                checker.fail(entry.key_lines["link"], where, f"unknown link '{link_id}' (not in 'links')")
             link_text = checker.text_field(entry, where, "link_text")
             if link_text and text and link_text not in text:
                 checker.fail(
@@ -335,9 +327,7 @@ class LibraryCache:
 
     @property
     def path(self) -> Path:
-        return Path(
-            self._explicit_path or os.environ.get(LIBRARY_PATH_ENV) or DEFAULT_LIBRARY_PATH
-        )
+        return Path(self._explicit_path or os.environ.get(LIBRARY_PATH_ENV) or DEFAULT_LIBRARY_PATH)
 
     def get(self) -> MacroLibrary:
         path = self.path
