@@ -146,3 +146,12 @@ async def test_entities_come_back_as_kinds(agent):
     assert ghost["text"] == "ghosted"
     assert ghost["extractor"] == "SpacyEntityExtractor"
     assert ghost["processors"] == ["EntityKindNormalizer"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ich möchte bitte mit einem Mitarbeiter sprechen", "Hi, can I get someone on the phone?", "real human NOW!!!"],
+)
+async def test_the_person_request_net_holds_through_the_whole_pipeline(agent, text):
+    parse = await agent.parse_message(text)
+    assert parse["intent"] == {"name": c.INTENT_REQUEST_HUMAN, "confidence": 1.0}
