@@ -89,6 +89,7 @@ def bot_texts(page):
 
 def test_a_concern_shows_the_concern_script_and_a_safe_link_to_the_help_article(page):
     send(page, "my freelancer ghosted me 6 days ago and the hours keep coming on my hourly contract")
+    page.locator(".tk-choice", has_text="Yes, connect me with a person").wait_for(timeout=20000)  # the last part
     joined = "\n\n".join(bot_texts(page))
     assert "Based on your concerns, you may want to place your contract on hold" in joined
     link = page.locator(".tk-msg-bot a", has_text="click here")
