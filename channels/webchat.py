@@ -90,7 +90,9 @@ class SafeSocketIOOutput(SocketIOOutput):
             await self._send_message(recipient_id, message)
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
-        # Custom payloads go out as a message of their own, text-sanitised like the rest.
+        # Rasa's own version passes the payload as emit() keyword arguments; send it as the
+        # message data, to the client's room. It has no "text", so no link filtering
+        # applies: the widget renders no custom payloads.
         await self._send_message(recipient_id, {"custom": json_message})
 
 

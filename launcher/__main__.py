@@ -69,10 +69,16 @@ def setup(force_train: bool = False):
 CHROMIUM_ENV = "CHROMIUM_PATH"
 
 
+def find_chromium() -> str | None:
+    """The chromium to drive: $CHROMIUM_PATH, or `chromium` on the PATH, or Debian's."""
+    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
+    return path if Path(path).is_file() else None
+
+
 def ensure_chromium() -> None:
     """The browser tests drive Debian's chromium; install it when it is missing."""
-    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
-    if Path(path).is_file():
+    path = find_chromium()
+    if path:
         os.environ[CHROMIUM_ENV] = path
         return
     apt = shutil.which("apt-get")

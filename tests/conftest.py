@@ -83,13 +83,9 @@ def running_assistant(settings, log_dir: Path):
     model = current_model()
     if model is None:
         pytest.fail("no current model: run `make test`, which trains it")
-    running = Assistant(settings, model, log_dir=log_dir)
-    running.start()
-    try:
+    with Assistant(settings, model, log_dir=log_dir) as running:
         running.wait_until_ready()
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ developer without it is told what to install. Nothing is ever skipped in CI.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
 from channels.webchat import safe_text
+from launcher.__main__ import find_chromium
 from tests.conftest import ROOT, local_settings, running_assistant
 from toolkit.library import load_library
 
@@ -30,8 +30,8 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.isfile(path):
+    path = find_chromium()
+    if path is None:
         message = "Chromium is not installed: apt-get install chromium (or set CHROMIUM_PATH)"
         if os.environ.get("CI"):
             pytest.fail(message)
