@@ -42,6 +42,11 @@ UTTER_PAUSE_LINK = "utter_pause_link"
 UTTER_HANDOVER = "utter_handover"
 UTTER_ASK_WHICH_MEANING = "utter_ask_which_meaning"
 UTTER_MEANING_PREFIX = "utter_meaning_"
+# sent by the agent desk (desk/), not by an action
+UTTER_AGENT_JOINED = "utter_agent_joined"
+UTTER_HANDOVER_RESUMED = "utter_handover_resumed"
+UTTER_HANDOVER_CLOSED = "utter_handover_closed"
+UTTER_HANDOVER_TIMEOUT = "utter_handover_timeout"
 
 # macro library ids the assistant sends from
 MACRO_CLIENT_TOOLKIT = "cs_client_toolkit"
@@ -53,3 +58,8 @@ LINK_PAUSE_HOURLY = "pause_hourly_contract"
 REASON_CLIENT_ASKED = "client_asked_for_person"
 REASON_ACCEPTED_OFFER = "client_accepted_offer"
 REASON_UNCLEAR = "message_still_unclear"
+
+# hand-over priority: a client reporting one of these concerns is served first
+PRIORITY_HIGH = "high"
+PRIORITY_NORMAL = "normal"
+HIGH_PRIORITY_CONCERNS = frozenset({"off_platform_payment", "conduct"})

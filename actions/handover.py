@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import constants as c
 from actions.handover_store import HandOver, HandOverStore
 from actions.macro_library import get_library
+from desk import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,12 @@ def set_store(store: Optional[HandOverStore]) -> None:
 
 
 def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
-    """Client and bot messages of the current session, oldest first."""
-    events = tracker.events
+    """Client, bot and agent messages of the current session, oldest first."""
+    return transcript_from_events(tracker.events)
+
+
+def transcript_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The messages of the latest session in a list of events (as JSON dicts)."""
     start = 0
     for index, event in enumerate(events):
         if event.get("event") == "session_started":
@@ -45,11 +50,11 @@ def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
         kind = event.get("event")
         if kind not in ("user", "bot"):
             continue
-        line: Dict[str, Any] = {
-            "from": "client" if kind == "user" else "bot",
-            "text": event.get("text"),
-            "time": _iso(event.get("timestamp")),
-        }
+        metadata = event.get("metadata") or {}
+        sender = "client" if kind == "user" else ("agent" if metadata.get("from_agent") else "bot")
+        line: Dict[str, Any] = {"from": sender, "text": event.get("text"), "time": _iso(event.get("timestamp"))}
+        if sender == "agent":
+            line["agent"] = metadata.get("agent")
         if kind == "user":
             intent = (event.get("parse_data") or {}).get("intent") or {}
             line["intent"] = intent.get("name")
@@ -57,7 +62,7 @@ def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
             data = event.get("data") or {}
             if data.get("buttons"):
                 line["buttons"] = [b.get("title") for b in data["buttons"]]
-            resource = (event.get("metadata") or {}).get("toolkit_resource")
+            resource = metadata.get("toolkit_resource")
             if resource:
                 line["toolkit_resource"] = resource
         lines.append(line)
@@ -87,6 +92,12 @@ def reason(tracker: Tracker) -> str:
     if latest == c.INTENT_NLU_FALLBACK:
         return c.REASON_UNCLEAR
     return c.REASON_CLIENT_ASKED
+
+
+def priority(concerns: Any) -> str:
+    """``high`` when the client reports what support must act on first (see constants)."""
+    kinds = set(concerns or []) if isinstance(concerns, list | tuple) else {concerns}
+    return c.PRIORITY_HIGH if kinds & c.HIGH_PRIORITY_CONCERNS else c.PRIORITY_NORMAL
 
 
 def _iso(timestamp: Optional[float]) -> Optional[str]:
@@ -128,9 +139,13 @@ class ActionHandOver(Action):
             link_sent=tracker.get_slot(c.SLOT_LINK_SENT),
             kb_title=macro.kb.title if macro.kb else None,
             kb_section=macro.kb.section if macro.kb else None,
+            priority=priority(tracker.get_slot(c.SLOT_CONCERN)),
         )
+        # With a help desk webhook configured, the hand-over is queued for it in the
+        # same transaction (the Rasa server delivers it; see desk/outbound.py).
+        payload = outbound.handover_payload if outbound.enabled() else None
         # The store blocks on its database: keep it off the server's event loop.
-        stored, created = await asyncio.to_thread(get_store().create_or_get_open, record)
+        stored, created = await asyncio.to_thread(get_store().create_or_get_open, record, payload)
         logger.info(
             "hand-over %s %s for conversation %s (reason %s)",
             stored.id,

@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.constants import UTTER_HANDOVER
+from channels import live
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,9 @@ class WebChatInput(SocketIOInput):
             message.output_channel = SafeSocketIOOutput(self.sio, self.bot_message_evt)
             await on_new_message(message)
 
-        return super().blueprint(with_safe_output)
+        blueprint = super().blueprint(with_safe_output)
+        live.register(self.sio, self.bot_message_evt)  # for agents' replies (channels/live.py)
+        return blueprint
 
 
 class ChatPageInput(InputChannel):

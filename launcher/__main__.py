@@ -98,8 +98,19 @@ def ensure_chromium() -> None:
     )
 
 
+def desk_settings():
+    """The agent side's settings, checked before anything starts."""
+    from desk.config import DeskConfigError, DeskSettings
+
+    try:
+        return DeskSettings.from_env()
+    except DeskConfigError as e:
+        raise SystemExit(f"error: {e}") from e
+
+
 def run() -> int:
     settings = Settings.from_env()
+    desk = desk_settings()
     model = setup()
     assistant = Assistant(settings, model)
     stopping = False
@@ -119,6 +130,11 @@ def run() -> int:
             if settings.operator_token
             else "off (set RASA_OPERATOR_TOKEN to turn it on)"
         )
+        agent_state = (
+            f"{settings.rasa_url}/agent/ (agents: {', '.join(desk.agents)})"
+            if desk.agents_enabled
+            else "off (set ASSISTANT_AGENT_TOKENS='name:token ...' to turn it on)"
+        )
         print(
             f"\nThe assistant is ready ({seconds:.1f} s).\n"
             f"  Chat page:           {settings.rasa_url}/chat/\n"
@@ -127,6 +143,7 @@ def run() -> int:
             "-d '{\"sender\": \"me\", \"message\": \"my freelancer stopped answering\"}'\n"
             f"  Chat over socket.io: {settings.rasa_url}/socket.io/ (events user_uttered / bot_uttered)\n"
             f"  Rasa HTTP API:       {api_state}\n"
+            f"  Agent page and API:  {agent_state}\n"
             f"  Hand-overs stored:   {settings.handover_db_url or settings.state_dir / 'handovers.db'}\n"
             "Press Ctrl-C to stop both servers.",
             flush=True,

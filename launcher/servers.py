@@ -22,6 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / "state"
 OPERATOR_TOKEN_ENV = "RASA_OPERATOR_TOKEN"  # noqa: S105 - the variable's name, not a token
+ACTION_SERVER_NEVER_GETS = ("ASSISTANT_AGENT_TOKENS", "HANDOVER_WEBHOOK_SECRET")
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Settings:
     cors: List[str] = field(default_factory=list)
     handover_db_url: Optional[str] = None
     toolkit_library: Optional[str] = None
+    # more environment for both servers, over the launcher's own (tests set the desk's here)
+    env: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
@@ -103,8 +106,9 @@ class Assistant:
         self.processes: Dict[str, subprocess.Popen] = {}
         self._logs: List = []
 
-    def _env(self) -> Dict[str, str]:
+    def _env(self, name: str) -> Dict[str, str]:
         env = dict(os.environ)
+        env.update(self.settings.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         env["SANIC_HOST"] = self.settings.host  # where rasa-sdk's server listens
         env["HANDOVER_DB_URL"] = self.settings.handover_db_url or (
@@ -113,8 +117,12 @@ class Assistant:
         if self.settings.toolkit_library:
             env["TOOLKIT_LIBRARY"] = self.settings.toolkit_library
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        # The operator token reaches Rasa as an argument only; actions never need it.
+        # The operator token reaches Rasa as an argument only; actions never need it,
+        # nor the agents' tokens or the help desk's signing secret.
         env.pop(OPERATOR_TOKEN_ENV, None)
+        if name == "actions":
+            for secret in ACTION_SERVER_NEVER_GETS:
+                env.pop(secret, None)
         return env
 
     def _spawn(self, name: str, args: List[str]) -> None:
@@ -127,7 +135,7 @@ class Assistant:
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "rasa"] + args,
             cwd=ROOT,
-            env=self._env(),
+            env=self._env(name),
             stdout=stdout,
             stderr=subprocess.STDOUT if stdout else None,
             start_new_session=True,  # so Ctrl-C is handled once, here, and stop() reaches all

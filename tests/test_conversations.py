@@ -20,6 +20,11 @@ SENT_BY_ACTIONS = {
     c.UTTER_HANDOVER,
     c.UTTER_ASK_WHICH_MEANING,
     "utter_default",  # action_default_fallback
+    # sent by the agent desk
+    c.UTTER_AGENT_JOINED,
+    c.UTTER_HANDOVER_RESUMED,
+    c.UTTER_HANDOVER_CLOSED,
+    c.UTTER_HANDOVER_TIMEOUT,
 } | {f"{c.UTTER_MEANING_PREFIX}{i}" for i in c.MEANING_INTENTS + (c.INTENT_REQUEST_HUMAN,)}
 
 

@@ -7,7 +7,8 @@ The library is a YAML file (``toolkit/client_toolkit.yml``) with four sections:
 - ``resources``: the scripts themselves (``title``, ``text``, optional ``link``
   with the ``link_text`` in ``text`` that becomes the link);
 - ``macros``: named bundles (``title``, ``include`` of resource or macro ids,
-  optional ``kb``), so one resource can be added to several macros.
+  optional ``kb``), so one resource can be added to several macros; optional
+  ``suggest_for`` lists the intents for which agent assist suggests the macro.
 
 Every problem found on load is reported with the file, the line, the entry and
 what is wrong, all at once, so an editor can fix the file in one pass.
@@ -39,7 +40,7 @@ OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {
     "links": (),
     "kb": ("guidance",),
     "resources": ("use_when", "link", "link_text"),
-    "macros": ("description", "kb"),
+    "macros": ("description", "kb", "suggest_for"),
 }
 ALLOWED_URL_SCHEMES = ("http", "https")
 
@@ -92,6 +93,15 @@ class Macro:
     resources: Tuple[Resource, ...]
     description: str = ""
     kb: Optional[KbReference] = None
+    suggest_for: Tuple[str, ...] = ()
+
+    def render_markdown(self) -> str:
+        """The macro's resources in order, each with its link, as one message."""
+        return "\n\n".join(r.render_markdown() for r in self.resources)
+
+    @property
+    def links(self) -> Tuple[Link, ...]:
+        return tuple(dict((r.link.id, r.link) for r in self.resources if r.link).values())
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,10 @@ class MacroLibrary:
             return self.macros[macro_id]
         except KeyError:
             raise KeyError(f"the macro library {self.path} has no macro '{macro_id}'") from None
+
+    def macros_for(self, intent: str) -> List[Macro]:
+        """Macros agent assist suggests for ``intent``, in file order."""
+        return [m for m in self.macros.values() if intent in m.suggest_for]
 
     def macro_of(self, resource_id: str) -> Optional[Macro]:
         """The first macro (in file order) that includes the resource."""
@@ -295,8 +309,19 @@ def _build_macros(
             resolve(macro_id, (macro_id,)),
             str(entry.get("description", "") or ""),
             kb_ref,
+            _intent_list(checker, entry, where),
         )
     return macros
+
+
+def _intent_list(checker: _Checker, entry: _Node, where: str) -> Tuple[str, ...]:
+    if "suggest_for" not in entry:
+        return ()
+    value = entry["suggest_for"]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        checker.fail(entry.key_lines["suggest_for"], where, "'suggest_for' must be a non-empty list of intent names")
+        return ()
+    return tuple(value)
 
 
 def load_library(path: Optional[os.PathLike] = None) -> MacroLibrary:

@@ -90,7 +90,9 @@
     this.sessionId = this.store.getItem(this.sessionKey) || this.newSessionId();
     this.store.setItem(this.sessionKey, this.sessionId);
     this.history = this.loadHistory();
-    this.handedOver = this.history.some(function (m) { return m.handover; });
+    this.handedOver = this.history.reduce(function (on, m) {
+      return m.handover ? true : (m.handoverEnded ? false : on);
+    }, false);
     this.typingTimer = null;
     this.build(root.getAttribute("data-title") || "Support assistant");
     this.history.forEach(this.render.bind(this));
@@ -216,7 +218,9 @@
   Chat.prototype.render = function (message) {
     var from = message.from;
     var item = el("li", "tk-msg tk-msg-" + from);
-    if (from === "agent") item.appendChild(el("span", "tk-from", "Support agent"));
+    if (from === "agent") {
+      item.appendChild(el("span", "tk-from", message.agent ? "Support agent · " + message.agent : "Support agent"));
+    }
     if (from === "client") item.appendChild(el("span", "tk-sr-only", "You: "));
     if (from === "bot") item.appendChild(el("span", "tk-sr-only", "Assistant: "));
     renderText(item, message.text, from !== "client");
@@ -245,7 +249,8 @@
     this.log.scrollTop = this.log.scrollHeight;
   };
 
-  /* A message from the server: bot (or, later, agent) text, choices, hand-over mark. */
+  /* A message from the server: bot or agent text, choices, and the marks of the
+     hand-over starting (handover) and ending (handover_ended: the bot is back). */
   Chat.prototype.receive = function (data) {
     if (!data || typeof data !== "object") return;
     this.setTyping(false);
@@ -255,9 +260,14 @@
     }).map(function (c) { return { title: c.title, payload: c.payload }; });
     if (!text && !choices.length) return;
     var entry = { from: data.from_agent ? "agent" : "bot", text: text, choices: choices };
+    if (data.from_agent && typeof data.agent === "string") entry.agent = data.agent;
     if (data.handover) {
       entry.handover = true;
       this.handedOver = true;
+      this.updateHandover();
+    } else if (data.handover_ended) {
+      entry.handoverEnded = true;
+      this.handedOver = false;
       this.updateHandover();
     }
     this.remember(entry);

@@ -1,0 +1,294 @@
+/* The agent page: the hand-over queue, one conversation with its summary,
+   KB reference and suggested macros, and the reply box.
+
+   Every text from a client, an agent or the server is set with textContent
+   (never parsed as HTML); only [label](http/https link) in a message becomes a
+   link. Requests carry the session cookie and the X-Agent-Request header the
+   server requires for anything that changes state. */
+(function () {
+  "use strict";
+
+  var REFRESH_MS = 3000;
+  var state = { status: "waiting", openId: null, handover: null, shown: [], used: null, usedText: "" };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  var LINK = /\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)/g;
+
+  function renderText(node, text) {
+    text = text || "";
+    var last = 0, match;
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(text)) !== null) {
+      node.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var target = match[2];
+      if (/^https?:\/\//i.test(target)) {
+        var a = el("a", null, match[1]);
+        a.href = target;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        node.appendChild(a);
+      } else {
+        node.appendChild(document.createTextNode(match[1]));
+      }
+      last = LINK.lastIndex;
+    }
+    node.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function duration(seconds) {
+    seconds = Math.max(0, Math.round(seconds || 0));
+    if (seconds < 60) return seconds + " s";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min " + (seconds % 60) + " s";
+    return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
+  }
+
+  function time(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    return isNaN(d) ? iso : d.toLocaleTimeString();
+  }
+
+  function notice(text) {
+    var node = $("notice");
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  function api(method, path, body) {
+    var options = { method: method, credentials: "same-origin", headers: { "X-Agent-Request": "1" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch("/agent/api" + path, options).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.status === 401) window.location.reload();  // session over: back to the log-in page
+        if (!res.ok) throw new Error(data.error || ("HTTP " + res.status));
+        return data;
+      });
+    });
+  }
+
+  /* --- the queue --------------------------------------------------------- */
+
+  function loadQueue() {
+    return api("GET", "/handovers?status=" + state.status).then(function (data) {
+      var list = $("queue");
+      clear(list);
+      data.handovers.forEach(function (h) {
+        var item = el("li", "queue-item" + (h.id === state.openId ? " open" : ""));
+        var button = el("button", "queue-button");
+        button.type = "button";
+        button.setAttribute("data-id", h.id);
+        var head = el("span", "queue-head");
+        head.appendChild(el("strong", null, "#" + h.id));
+        if (h.priority === "high") head.appendChild(el("span", "badge high", "high priority"));
+        head.appendChild(el("span", "waited", h.status === "resolved" ? (h.outcome || "") : duration(h.waited_seconds)));
+        button.appendChild(head);
+        button.appendChild(el("span", "queue-topic", topic(h)));
+        if (h.last_client_message) button.appendChild(el("span", "queue-last", "“" + h.last_client_message + "”"));
+        if (h.claimed_by) button.appendChild(el("span", "queue-claimed", "claimed by " + h.claimed_by));
+        button.addEventListener("click", function () { openHandover(h.id); });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+      $("queue-empty").hidden = data.handovers.length > 0;
+      var tab = document.querySelector('[data-status="' + state.status + '"] .count');
+      if (tab) tab.textContent = "(" + data.handovers.length + ")";
+    });
+  }
+
+  function topic(h) {
+    var parts = [];
+    if (h.concern && h.concern.length) parts.push(h.concern.join(", ").replace(/_/g, " "));
+    else if (h.intent) parts.push(h.intent.replace(/_/g, " "));
+    if (h.contract_type) parts.push(h.contract_type.replace(/_/g, " ") + " contract");
+    parts.push(h.reason.replace(/_/g, " "));
+    return parts.join(" · ");
+  }
+
+  /* --- one hand-over ----------------------------------------------------- */
+
+  function openHandover(id) {
+    if (state.openId !== id) {
+      state.openId = id;
+      state.used = null;
+      state.usedText = "";
+      $("reply-text").value = "";
+      $("reply-hint").textContent = "";
+    }
+    return api("GET", "/handovers/" + id).then(show).then(loadQueue).catch(function (e) { notice(e.message); });
+  }
+
+  function show(h) {
+    state.handover = h;
+    $("placeholder").hidden = true;
+    $("handover").hidden = false;
+    $("h-title").textContent = "Hand-over #" + h.id + " · conversation " + h.conversation_id;
+    var status = h.status + (h.claimed_by ? " by " + h.claimed_by : "") + (h.outcome ? " (" + h.outcome + ")" : "");
+    $("h-status").textContent = status;
+    $("h-status").className = "status " + h.status;
+
+    var mine = h.status === "claimed" && h.claimed_by === $("me").getAttribute("data-agent");
+    $("claim").hidden = h.status !== "waiting";
+    $("release").hidden = !mine;
+    $("resume").hidden = !mine;
+    $("close").hidden = !mine;
+    $("send").disabled = !mine;
+    $("reply-text").disabled = !mine;
+    if (!mine && h.status !== "resolved") {
+      $("reply-hint").textContent = h.status === "waiting" ? "Claim the hand-over to reply." : "Claimed by " + h.claimed_by + ".";
+    } else if (h.status === "resolved") {
+      $("reply-hint").textContent = "Resolved.";
+    } else if ($("reply-hint").textContent.indexOf("Claim") === 0 || $("reply-hint").textContent === "Resolved.") {
+      $("reply-hint").textContent = "";
+    }
+
+    var rows = [
+      ["Reason", h.reason.replace(/_/g, " ")],
+      ["Topic", h.intent ? h.intent.replace(/_/g, " ") + (h.confidence !== null ? " (" + Math.round(h.confidence * 100) + "%)" : "") : "unknown"],
+      ["Concern", h.concern.length ? h.concern.join(", ").replace(/_/g, " ") : "none named"],
+      ["Contract type", h.contract_type ? h.contract_type.replace(/_/g, " ") : "not said"],
+      ["Bot already sent", h.bot_sent.script_title || h.bot_sent.script || "no script"],
+      ["Link sent", h.bot_sent.link || "none"],
+      ["Priority", h.priority || "normal"],
+      [h.status === "waiting" ? "Waiting for" : "Waited", duration(h.waited_seconds)],
+    ];
+    if (h.follow_up) rows.push(["Follow-up", "by " + h.follow_up + " (client told at " + time(h.client_notified_at) + ")"]);
+    var dl = $("summary");
+    clear(dl);
+    rows.forEach(function (row) {
+      dl.appendChild(el("dt", null, row[0]));
+      dl.appendChild(el("dd", null, row[1]));
+    });
+
+    $("kb-title").textContent = h.kb && h.kb.title ? h.kb.title + (h.kb.section ? " › " + h.kb.section : "") : "none";
+    $("kb-guidance").textContent = (h.kb && h.kb.guidance) || "";
+
+    var log = $("transcript");
+    clear(log);
+    h.transcript.forEach(function (line) {
+      var item = el("li", "line from-" + line.from);
+      var who = line.from === "agent" ? "Agent" + (line.agent ? " " + line.agent : "") : (line.from === "client" ? "Client" : "Bot");
+      var head = el("span", "who", who);
+      item.appendChild(head);
+      item.appendChild(el("time", "when", time(line.time)));
+      var body = el("p", "text");
+      renderText(body, line.text);
+      item.appendChild(body);
+      if (line.intent) item.appendChild(el("span", "intent", line.intent.replace(/_/g, " ")));
+      log.appendChild(item);
+    });
+
+    var list = $("suggestions");
+    clear(list);
+    var found = (h.assist && h.assist.suggestions) || [];
+    state.shown = found.map(function (s) { return { macro_id: s.macro_id, confidence: s.confidence, intent: s.why.intent }; });
+    found.forEach(function (s) {
+      var item = el("li", "suggestion");
+      var head = el("div", "suggestion-head");
+      head.appendChild(el("strong", null, s.title));
+      head.appendChild(el("span", "confidence", Math.round(s.confidence * 100) + "%"));
+      item.appendChild(head);
+      var why = "Why: " + s.why.intent.replace(/_/g, " ");
+      if (s.why.entities.length) {
+        why += "; found " + s.why.entities.map(function (e) { return e.entity + " “" + e.text + "”"; }).join(", ");
+      }
+      item.appendChild(el("p", "why", why));
+      var text = el("p", "suggestion-text");
+      renderText(text, s.text);
+      item.appendChild(text);
+      if (s.kb) item.appendChild(el("p", "suggestion-kb", "KB: " + s.kb.title));
+      var use = el("button", "use", "Use this reply");
+      use.type = "button";
+      use.disabled = !mine;
+      use.addEventListener("click", function () {
+        state.used = s.macro_id;
+        state.usedText = s.text;
+        $("reply-text").value = s.text;
+        $("reply-hint").textContent = "Using “" + s.title + "”: edit it or send it as is.";
+        $("reply-text").focus();
+      });
+      item.appendChild(use);
+      list.appendChild(item);
+    });
+    $("no-suggestions").hidden = found.length > 0;
+
+    var events = $("events");
+    clear(events);
+    h.events.forEach(function (e) {
+      var text = time(e.at) + " · " + e.actor + " · " + e.kind.replace(/_/g, " ");
+      if (e.detail && e.detail.outcome) text += " (" + e.detail.outcome + ")";
+      if (e.detail && e.detail.text) text += ": " + e.detail.text;
+      events.appendChild(el("li", null, text));
+    });
+  }
+
+  function act(path, body) {
+    if (!state.openId) return Promise.resolve();
+    notice("");
+    return api("POST", "/handovers/" + state.openId + path, body || {})
+      .then(show)
+      .then(loadQueue)
+      .catch(function (e) { notice(e.message); });
+  }
+
+  function send(event) {
+    event.preventDefault();
+    var text = $("reply-text").value.trim();
+    if (!text) { notice("Write a reply first."); return; }
+    $("send").disabled = true;
+    act("/reply", { text: text, suggestion_used: state.used, suggestions_shown: state.shown }).then(function () {
+      if (!$("notice").textContent) {
+        $("reply-text").value = "";
+        $("reply-hint").textContent = "Sent.";
+        state.used = null;
+        state.usedText = "";
+      }
+    });
+  }
+
+  function start() {
+    api("GET", "/me").then(function (me) {
+      $("me").textContent = "Signed in as " + me.agent;
+      $("me").setAttribute("data-agent", me.agent);
+    }).catch(function (e) { notice(e.message); });
+
+    Array.prototype.forEach.call(document.querySelectorAll("[role=tab]"), function (tab) {
+      tab.addEventListener("click", function () {
+        state.status = tab.getAttribute("data-status");
+        Array.prototype.forEach.call(document.querySelectorAll("[role=tab]"), function (t) {
+          t.setAttribute("aria-selected", t === tab ? "true" : "false");
+        });
+        loadQueue().catch(function (e) { notice(e.message); });
+      });
+    });
+    $("claim").addEventListener("click", function () { act("/claim"); });
+    $("release").addEventListener("click", function () { act("/release"); });
+    $("resume").addEventListener("click", function () { act("/resolve", { outcome: "resumed" }); });
+    $("close").addEventListener("click", function () { act("/resolve", { outcome: "closed" }); });
+    $("reply").addEventListener("submit", send);
+    $("reply-text").addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(e);
+    });
+
+    loadQueue().catch(function (e) { notice(e.message); });
+    setInterval(function () {
+      loadQueue().catch(function () {});
+      // the open conversation stays live (show() never touches what the agent is typing)
+      if (state.openId) api("GET", "/handovers/" + state.openId).then(show).catch(function () {});
+    }, REFRESH_MS);
+  }
+
+  start();
+})();

@@ -1,0 +1,93 @@
+"""Agent assist: which macros of the library fit a client's messages.
+
+Each client message has the parse the assistant's own model made of it (the
+intent ranking and the entities). A macro is suggested when one of the intents
+it is for (``suggest_for`` in the library) is ranked with at least the
+configured confidence; older messages count less than the latest. When the
+latest message that says what the chat is about is out of scope, nothing from
+the toolkit is suggested: it is about something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Sequence
+
+from actions import constants as c
+from toolkit.library import Macro, MacroLibrary
+
+# weight of the latest client message, the one before it, and the one before that
+RECENCY_WEIGHTS = (1.0, 0.7, 0.5)
+IGNORED_INTENTS = (c.INTENT_NLU_FALLBACK,)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    macro: Macro
+    confidence: float
+    intent: str
+    message: str
+    entities: Sequence[Dict[str, Any]]
+
+    def to_dict(self) -> Dict[str, Any]:
+        macro = self.macro
+        return {
+            "macro_id": macro.id,
+            "title": macro.title,
+            "text": macro.render_markdown(),
+            "links": [{"title": link.title, "url": link.url} for link in macro.links],
+            "kb": (
+                {"title": macro.kb.title, "section": macro.kb.section, "guidance": macro.kb.guidance}
+                if macro.kb
+                else None
+            ),
+            "confidence": round(self.confidence, 3),
+            "why": {
+                "intent": self.intent,
+                "message": self.message,
+                "entities": [dict(e) for e in self.entities],
+            },
+        }
+
+
+def entities_of(parse: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [
+        {"entity": e.get("entity"), "value": e.get("value"), "text": e.get("text") or e.get("value")}
+        for e in parse.get("entities") or []
+    ]
+
+
+def ranking_of(parse: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The parse's intents, best first, without the fallback pseudo-intent."""
+    ranking = parse.get("intent_ranking") or [parse.get("intent") or {}]
+    return [r for r in ranking if r.get("name") and r.get("name") not in IGNORED_INTENTS]
+
+
+def suggest(
+    parses: Sequence[Dict[str, Any]],
+    library: MacroLibrary,
+    min_confidence: float,
+    limit: int,
+) -> List[Suggestion]:
+    """Ranked suggestions for client messages given newest first (their parses)."""
+    if not parses or _about_something_else(parses):
+        return []
+    best: Dict[str, Suggestion] = {}
+    for weight, parse in zip(RECENCY_WEIGHTS, parses, strict=False):
+        for entry in ranking_of(parse):
+            score = weight * float(entry.get("confidence") or 0.0)
+            if score < min_confidence:
+                continue
+            for macro in library.macros_for(entry["name"]):
+                if macro.id not in best or score > best[macro.id].confidence:
+                    best[macro.id] = Suggestion(macro, score, entry["name"], parse.get("text", ""), entities_of(parse))
+    return sorted(best.values(), key=lambda s: -s.confidence)[:limit]
+
+
+def _about_something_else(parses: Sequence[Dict[str, Any]]) -> bool:
+    for parse in parses:
+        ranking = ranking_of(parse)
+        top = ranking[0]["name"] if ranking else None
+        if top in c.TOPIC_INTENTS:
+            return top == c.INTENT_OUT_OF_SCOPE
+    return False
