@@ -66,7 +66,7 @@ PAGE_CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 MAX_TEXT_CHARS = 4000
-CLIENT_MESSAGES_FOR_SUGGESTIONS = 3
+CLIENT_MESSAGES_FOR_SUGGESTIONS = 10  # read newest first; the latest three about a topic count
 FOLLOW_UP_EMAIL = "email"
 OFF_MESSAGE = f"the agent side is off on this server: no agent credentials are configured (set {AGENT_TOKENS_ENV})"
 
@@ -121,7 +121,7 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
         if desk.auth.enabled:
             logger.info("agent side on for %d agent(s): %s", len(settings.agents), ", ".join(settings.agents))
         else:
-            logger.warning("The agent side is off: %s. Every /agent route answers 403.", OFF_MESSAGE)
+            logger.warning("%s%s. Every /agent route answers 403.", OFF_MESSAGE[0].upper(), OFF_MESSAGE[1:])
         if settings.webhook_enabled:
             logger.info("hand-overs are delivered to an external help desk (%s)", outbound.host_of(settings))
         desk.task = loop.create_task(_background(app, desk))

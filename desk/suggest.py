@@ -3,9 +3,11 @@
 Each client message has the parse the assistant's own model made of it (the
 intent ranking and the entities). A macro is suggested when one of the intents
 it is for (``suggest_for`` in the library) is ranked with at least the
-configured confidence; older messages count less than the latest. When the
-latest message that says what the chat is about is out of scope, nothing from
-the toolkit is suggested: it is about something else.
+configured confidence. Only messages about a topic count (not "yes" or "a
+human please"), and of those the latest counts most. A message
+that is about something else (out of scope) adds nothing, not even through
+the runners-up of its ranking: an out-of-scope message alone gets no toolkit
+macro, while in a conversation the topic raised before it still counts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Dict, List, Sequence
 from actions import constants as c
 from toolkit.library import Macro, MacroLibrary
 
-# weight of the latest client message, the one before it, and the one before that
+# weight of the latest client message about a topic, the one before it, and the one before that
 RECENCY_WEIGHTS = (1.0, 0.7, 0.5)
 IGNORED_INTENTS = (c.INTENT_NLU_FALLBACK,)
 
@@ -70,11 +72,19 @@ def suggest(
     limit: int,
 ) -> List[Suggestion]:
     """Ranked suggestions for client messages given newest first (their parses)."""
-    if not parses or _about_something_else(parses):
-        return []
     best: Dict[str, Suggestion] = {}
-    for weight, parse in zip(RECENCY_WEIGHTS, parses, strict=False):
-        for entry in ranking_of(parse):
+    weights = iter(RECENCY_WEIGHTS)
+    for parse in parses:
+        ranking = ranking_of(parse)
+        top = ranking[0]["name"] if ranking else None
+        if top not in c.TOPIC_INTENTS:
+            continue  # "yes", "thanks", "a human please": says nothing about the topic
+        weight = next(weights, None)
+        if weight is None:
+            break
+        if top == c.INTENT_OUT_OF_SCOPE:
+            continue
+        for entry in ranking:
             score = weight * float(entry.get("confidence") or 0.0)
             if score < min_confidence:
                 continue
@@ -82,12 +92,3 @@ def suggest(
                 if macro.id not in best or score > best[macro.id].confidence:
                     best[macro.id] = Suggestion(macro, score, entry["name"], parse.get("text", ""), entities_of(parse))
     return sorted(best.values(), key=lambda s: -s.confidence)[:limit]
-
-
-def _about_something_else(parses: Sequence[Dict[str, Any]]) -> bool:
-    for parse in parses:
-        ranking = ranking_of(parse)
-        top = ranking[0]["name"] if ranking else None
-        if top in c.TOPIC_INTENTS:
-            return top == c.INTENT_OUT_OF_SCOPE
-    return False

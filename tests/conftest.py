@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import yaml
@@ -54,6 +56,36 @@ def make_tracker(
     )
 
 
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test run only, dropped at the end.
+
+    Skips when no server answers at TEST_POSTGRES_URL (default: the loopback
+    server's ``test`` database), but fails under CI, where one must answer.
+    """
+    import sqlalchemy as sa
+
+    admin = sa.engine.make_url(POSTGRES_ADMIN_URL)
+    try:
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            name = f"toolkit_test_{uuid.uuid4().hex[:12]}"
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as e:  # noqa: BLE001 - any failure means "not here"
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} under CI: {e}")
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    try:
+        yield str(admin.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,6 +117,24 @@ def running_assistant(settings, log_dir: Path):
         pytest.fail("no current model: run `make test`, which trains it")
     with Assistant(settings, model, log_dir=log_dir) as running:
         running.wait_until_ready()
+        yield running
+
+
+AGENTS = {"alice": "alice-token-" + uuid.uuid4().hex, "bob": "bob-token-" + uuid.uuid4().hex}
+
+
+def agent_env(**more: str) -> Dict[str, str]:
+    """Environment that turns the agent side on for the two test agents."""
+    tokens = " ".join(f"{name}:{token}" for name, token in AGENTS.items())
+    return {"ASSISTANT_AGENT_TOKENS": tokens, "DESK_CHECK_INTERVAL_SECONDS": "0.5", **more}
+
+
+@pytest.fixture(scope="session")
+def desk_assistant(tmp_path_factory):
+    """One assistant with the agent side on, shared by the desk API and agent page tests."""
+    state = tmp_path_factory.mktemp("desk-state")
+    settings = local_settings(state, env=agent_env())
+    with running_assistant(settings, tmp_path_factory.mktemp("desk-logs")) as running:
         yield running
 
 

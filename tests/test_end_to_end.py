@@ -137,12 +137,22 @@ def test_conversations_and_the_pause_survive_a_restart(assistant, settings):
     assert say(settings, "e2e-after-restart", "what if my freelancer ghosts me?")[0]["text"] == WHAT_IF
 
 
-def test_without_an_operator_token_the_http_api_is_off(tmp_path):
+def test_without_tokens_the_http_api_and_the_agent_side_are_off(tmp_path):
     settings = local_settings(tmp_path)
     with running_assistant(settings, tmp_path / "logs"):
         assert request(f"{settings.rasa_url}/status")[0] == 404
         assert request(f"{settings.rasa_url}/conversations/x/tracker")[0] == 404
         assert say(settings, "e2e-no-api", "hi")[0]["text"].startswith("Hi!")
+        # the agent side is never open: no agent credentials configured, every route refuses
+        assert request(f"{settings.rasa_url}/agent/api/handovers")[0] == 403
+        assert request(f"{settings.rasa_url}/agent/api/suggestions", {"text": "hi"})[0] == 403
+        try:
+            urllib.request.urlopen(f"{settings.rasa_url}/agent/", timeout=30)
+            raise AssertionError("the agent page answered without agent credentials")
+        except urllib.error.HTTPError as e:
+            assert e.code == 403 and "The agent side is off" in e.read().decode()
+    log = (tmp_path / "logs" / "rasa.log").read_text(encoding="utf-8")
+    assert "The agent side is off on this server: no agent credentials are configured" in log
 
 
 async def test_socketio_clients_with_session_persistence_get_replies(assistant, settings):

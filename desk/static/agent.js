@@ -96,7 +96,7 @@
         head.appendChild(el("span", "waited", h.status === "resolved" ? (h.outcome || "") : duration(h.waited_seconds)));
         button.appendChild(head);
         button.appendChild(el("span", "queue-topic", topic(h)));
-        if (h.last_client_message) button.appendChild(el("span", "queue-last", "“" + h.last_client_message + "”"));
+        if (h.last_client_message) button.appendChild(el("span", "queue-last", quoted(h.last_client_message)));
         if (h.claimed_by) button.appendChild(el("span", "queue-claimed", "claimed by " + h.claimed_by));
         button.addEventListener("click", function () { openHandover(h.id); });
         item.appendChild(button);
@@ -106,6 +106,12 @@
       var tab = document.querySelector('[data-status="' + state.status + '"] .count');
       if (tab) tab.textContent = "(" + data.handovers.length + ")";
     });
+  }
+
+  function isButton(text) { return /^\/\w+$/.test(text || ""); }
+
+  function quoted(text) {
+    return isButton(text) ? "clicked a button: " + text.slice(1).replace(/_/g, " ") : "“" + text + "”";
   }
 
   function topic(h) {
@@ -184,7 +190,11 @@
       item.appendChild(head);
       item.appendChild(el("time", "when", time(line.time)));
       var body = el("p", "text");
-      renderText(body, line.text);
+      if (line.from === "client" && isButton(line.text)) {
+        body.appendChild(el("em", null, quoted(line.text)));
+      } else {
+        renderText(body, line.text);
+      }
       item.appendChild(body);
       if (line.intent) item.appendChild(el("span", "intent", line.intent.replace(/_/g, " ")));
       log.appendChild(item);

@@ -1,0 +1,142 @@
+"""The agent page in real headless Chromium, beside a client's chat widget, driven by Playwright.
+
+A client asks for a person in the widget; an agent logs in, finds the hand-over in
+the queue, reads its summary, KB reference and suggestions, claims it, sends a
+suggestion in one click, and resolves it; the client sees each step live.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.handover_store import HandOverStore
+from tests.conftest import AGENTS, ROOT
+from tests.test_widget_browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, send
+from toolkit.library import load_library
+
+pytestmark = pytest.mark.e2e
+
+LIBRARY = load_library()
+CONCERN = LIBRARY.resource("pause_script_specific_concern")
+ATTACK = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
+
+
+@pytest.fixture(scope="module")
+def server(desk_assistant):
+    return desk_assistant.settings
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, url, width=1280, height=900):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    return page
+
+
+def log_in(browser, server, token):
+    page = new_page(browser, f"{server.rasa_url}/agent/")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#me:has-text('Signed in as')", timeout=15000)
+    return page
+
+
+def test_a_wrong_token_is_refused_on_the_log_in_page(browser, server):
+    page = new_page(browser, f"{server.rasa_url}/agent/")
+    page.fill("#token", "not-the-right-token")
+    page.click("button[type=submit]")
+    assert "That token is not valid" in page.locator("[role=alert]").inner_text()
+    assert page.locator("#queue").count() == 0
+    page.context.close()
+
+
+def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion(browser, server):
+    client = new_page(browser, f"{server.rasa_url}/chat/", width=420, height=820)
+    client.wait_for_selector(".tk-status:has-text('Online')", timeout=15000)
+    send(client, "my freelancer stopped answering 5 days ago and still bills hours on my hourly contract")
+    client.locator(".tk-choice", has_text="Yes, connect me with a person").click()
+    client.locator(".tk-banner-handover").wait_for(state="visible", timeout=20000)
+    session_id = client.evaluate("localStorage.getItem('tk-chat-session')")
+    client.focus(".tk-input")
+    client.keyboard.type(ATTACK)
+    client.keyboard.press("Enter")
+
+    store = HandOverStore(server.handover_db_url)
+    handover_id = store.open_for(session_id).id
+
+    agent = log_in(browser, server, AGENTS["alice"])
+    item = agent.locator(f'.queue-button[data-id="{handover_id}"]')
+    item.wait_for(timeout=20000)
+    assert "unresponsive" in item.inner_text() and "client accepted offer" in item.inner_text()
+    item.click()
+    agent.wait_for_selector("#handover:not([hidden])")
+    assert session_id in agent.locator("#h-title").inner_text()
+    rows = dict(
+        zip(
+            agent.locator("#summary dt").all_inner_texts(), agent.locator("#summary dd").all_inner_texts(), strict=False
+        )
+    )
+    assert rows["Reason"] == "client accepted offer"
+    assert rows["Contract type"] == "hourly"
+    assert "unresponsive" in rows["Concern"]
+    assert rows["Bot already sent"] == "Pause contract script (specific concern)"
+    assert rows["Link sent"] == CONCERN.link.url
+    assert agent.locator("#kb-title").inner_text().startswith("Client Contract Issues Best Practices")
+
+    # what the client typed is text on the agent page too: no element, no script
+    agent.locator("#transcript .from-client .text", has_text=ATTACK).wait_for(timeout=10000)
+    assert agent.locator("#transcript img, #transcript script").count() == 0
+
+    first = agent.locator(".suggestion").first
+    assert "Specific concern about a freelancer" in first.inner_text()
+    assert first.locator("button.use").is_disabled()  # not claimed yet
+
+    agent.click("#claim")
+    client.locator(".tk-msg-bot", has_text="alice from our support team has joined").wait_for(timeout=20000)
+    agent.locator(".suggestion button.use").first.wait_for(state="visible")
+    agent.wait_for_function("!document.querySelector('.suggestion button.use').disabled", timeout=10000)
+    agent.locator(".suggestion button.use").first.click()
+    assert agent.input_value("#reply-text") == CONCERN.render_markdown()
+    agent.click("[data-status=claimed]")
+    agent.locator(f'.queue-button[data-id="{handover_id}"]').wait_for(timeout=10000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "agent-desk.png"), full_page=True)
+    agent.screenshot(path=str(ROOT / "docs" / "agent-desk.png"), full_page=True)
+    agent.click("#send")
+
+    reply = client.locator(".tk-msg-agent").last
+    reply.wait_for(timeout=20000)
+    assert "Support agent · alice" in reply.inner_text()
+    link = reply.locator("a", has_text="click here")
+    assert link.get_attribute("href") == CONCERN.link.url
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    agent.locator("#transcript .from-agent").last.wait_for(timeout=10000)
+
+    agent.click("#resume")
+    client.locator(".tk-msg-bot", has_text="handed this chat back to me").wait_for(timeout=20000)
+    assert client.locator(".tk-banner-handover").is_hidden()
+    agent.locator("#h-status", has_text="resolved").wait_for(timeout=10000)
+    assert client.dialogs == [] and agent.dialogs == []
+
+    try:
+        handover = store.get(handover_id)
+        assert handover.status == "resolved" and handover.claimed_by == "alice"
+        assert [f["action"] for f in store.feedback(handover.id) if f["macro_id"] == "toolkit_specific_concern"] == [
+            "sent_as_is"
+        ]
+    finally:
+        store.dispose()
+    client.context.close()
+    agent.context.close()
