@@ -27,8 +27,24 @@ def check() -> None:
         read_patterns(PATTERNS_PATH)
     except (LibraryError, PatternError) as e:
         raise SystemExit(f"error: {e}") from e
+    unknown = unknown_suggestion_intents(library)
+    if unknown:
+        raise SystemExit(f"error: invalid macro library {library.path}:\n" + "\n".join(f"  - {u}" for u in unknown))
     shown = library.path.relative_to(ROOT) if library.path.is_relative_to(ROOT) else library.path
     print(f"==> macro library is valid: {shown}")
+
+
+def unknown_suggestion_intents(library, domain_path: Path = ROOT / "domain.yml") -> List[str]:
+    """Macros whose ``suggest_for`` names an intent the domain does not have."""
+    import yaml
+
+    intents = set((yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}).get("intents") or [])
+    return [
+        f"macros.{macro.id}: suggest_for names the intent '{intent}', which {domain_path.name} does not have"
+        for macro in library.macros.values()
+        for intent in macro.suggest_for
+        if intent not in intents
+    ]
 
 
 def build_spacy() -> None:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions.clarify import ActionClarifyMeaning
-from actions.handover import ActionHandOver
+from actions.handover import ActionHandOver, transcript
 from actions.scripts import ActionSendConcernScript, ActionSendPauseLink, ActionSendWhatIfScript
 from tests.conftest import ROOT, bot_event, make_tracker, user_event
 from toolkit.library import load_library
@@ -190,3 +190,46 @@ async def test_concurrent_hand_overs_of_one_conversation_make_one_record(domain,
     ids = {slot_events(events)[c.SLOT_HANDOVER_ID] for _, events in results}
     assert len(ids) == 1
     assert len(handover_store.list()) == 1
+
+
+@pytest.mark.parametrize(
+    "concerns, priority",
+    [
+        (["off_platform_payment"], "high"),
+        (["unresponsive", "conduct"], "high"),
+        (["unresponsive", "hours_billing"], "normal"),
+        (None, "normal"),
+    ],
+)
+async def test_hand_over_priority_follows_the_concerns_raised(domain, handover_store, concerns, priority):
+    tracker = make_tracker([user_event("a human", c.INTENT_REQUEST_HUMAN)], {c.SLOT_CONCERN: concerns}, "conv-p")
+    await run(ActionHandOver(), tracker, domain)
+    assert handover_store.open_for("conv-p").priority == priority
+
+
+async def test_with_a_help_desk_configured_the_hand_over_is_queued_for_it(domain, handover_store, monkeypatch):
+    tracker = make_tracker([user_event("a human", c.INTENT_REQUEST_HUMAN)], sender_id="conv-desk")
+    monkeypatch.delenv("HANDOVER_WEBHOOK_URL", raising=False)
+    await run(ActionHandOver(), tracker, domain)
+    assert handover_store.outbox() == []
+
+    monkeypatch.setenv("HANDOVER_WEBHOOK_URL", "https://desk.example.com/hooks/assistant")
+    tracker = make_tracker([user_event("a human", c.INTENT_REQUEST_HUMAN)], sender_id="conv-desk-2")
+    await run(ActionHandOver(), tracker, domain)
+    record = handover_store.open_for("conv-desk-2")
+    [item] = handover_store.outbox()
+    assert item.handover_id == record.id and item.event == "handover.created"
+
+
+def test_an_agent_message_in_the_history_is_the_agent_s_in_the_transcript():
+    events = [
+        user_event("a human please", c.INTENT_REQUEST_HUMAN),
+        bot_event("Thanks, I've passed this conversation ..."),
+        bot_event("Hi, Alice here", from_agent=True, agent="alice"),
+    ]
+    lines = transcript(make_tracker(events))
+    assert [(line["from"], line.get("agent")) for line in lines] == [
+        ("client", None),
+        ("bot", None),
+        ("agent", "alice"),
+    ]

@@ -100,3 +100,16 @@ def test_bootstrap_refuses_a_python_that_is_not_310(tmp_path):
     )
     assert result.returncode != 0
     assert f"PYTHON={fake} is not a working Python 3.10" in result.stderr
+
+
+def test_check_names_a_suggested_intent_the_domain_lacks(tmp_path):
+    from launcher.__main__ import unknown_suggestion_intents
+    from toolkit.library import load_library
+
+    assert unknown_suggestion_intents(load_library()) == []
+    library = tmp_path / "library.yml"
+    text = (ROOT / "toolkit" / "client_toolkit.yml").read_text(encoding="utf-8")
+    library.write_text(text.replace("      - ask_what_if\n", "      - ask_wat_if\n"), encoding="utf-8")
+    assert unknown_suggestion_intents(load_library(library)) == [
+        "macros.toolkit_what_if: suggest_for names the intent 'ask_wat_if', which domain.yml does not have"
+    ]
