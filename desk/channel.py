@@ -157,6 +157,9 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
                 if current:
                     current.pop("transcript", None)
                 return _error(409, str(e), handover=current)
+            except Exception:  # noqa: BLE001 - say so as JSON; the log has the details
+                logger.exception("agent desk: %s %s by %s failed", request.method, request.path, agent)
+                return _error(500, "the request failed on the server (the server log has the details); try again")
 
         return wrapped
 

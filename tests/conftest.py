@@ -138,6 +138,20 @@ def desk_assistant(tmp_path_factory):
         yield running
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Playwright, for one test module (closed before
+    the next, so it never overlaps the asyncio tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_widget_browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def handover_store(tmp_path, monkeypatch):
     """The actions' store, pointed at an SQLite file of this test only."""

@@ -11,7 +11,7 @@ import pytest
 
 from actions.handover_store import HandOverStore
 from tests.conftest import AGENTS, ROOT
-from tests.test_widget_browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, send
+from tests.test_widget_browser import ARTIFACTS, send
 from toolkit.library import load_library
 
 pytestmark = pytest.mark.e2e
@@ -24,16 +24,6 @@ ATTACK = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
 @pytest.fixture(scope="module")
 def server(desk_assistant):
     return desk_assistant.settings
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, url, width=1280, height=900):
