@@ -130,3 +130,18 @@ def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion
         store.dispose()
     client.context.close()
     agent.context.close()
+
+
+def test_agent_assist_on_the_page_suggests_for_any_client_message(browser, server):
+    agent = log_in(browser, server, AGENTS["bob"])
+    agent.fill("#assist-text", "what happens if the freelancer I hire never delivers?")
+    agent.click("#assist button[type=submit]")
+    first = agent.locator("#assist-results .suggestion").first
+    first.wait_for(timeout=15000)
+    assert 'Client Toolkit › General "what if?"' in first.inner_text()
+    assert first.locator("a", has_text="click here").get_attribute("href") == CONCERN.link.url
+    agent.fill("#assist-text", "how do I change the credit card on my account?")
+    agent.click("#assist button[type=submit]")
+    agent.locator("#assist-results li", has_text="No Client Toolkit macro fits").wait_for(timeout=15000)
+    assert agent.locator("#assist-results .suggestion").count() == 0
+    agent.context.close()

@@ -204,34 +204,7 @@
     clear(list);
     var found = (h.assist && h.assist.suggestions) || [];
     state.shown = found.map(function (s) { return { macro_id: s.macro_id, confidence: s.confidence, intent: s.why.intent }; });
-    found.forEach(function (s) {
-      var item = el("li", "suggestion");
-      var head = el("div", "suggestion-head");
-      head.appendChild(el("strong", null, s.title));
-      head.appendChild(el("span", "confidence", Math.round(s.confidence * 100) + "%"));
-      item.appendChild(head);
-      var why = "Why: " + s.why.intent.replace(/_/g, " ");
-      if (s.why.entities.length) {
-        why += "; found " + s.why.entities.map(function (e) { return e.entity + " “" + e.text + "”"; }).join(", ");
-      }
-      item.appendChild(el("p", "why", why));
-      var text = el("p", "suggestion-text");
-      renderText(text, s.text);
-      item.appendChild(text);
-      if (s.kb) item.appendChild(el("p", "suggestion-kb", "KB: " + s.kb.title));
-      var use = el("button", "use", "Use this reply");
-      use.type = "button";
-      use.disabled = !mine;
-      use.addEventListener("click", function () {
-        state.used = s.macro_id;
-        state.usedText = s.text;
-        $("reply-text").value = s.text;
-        $("reply-hint").textContent = "Using “" + s.title + "”: edit it or send it as is.";
-        $("reply-text").focus();
-      });
-      item.appendChild(use);
-      list.appendChild(item);
-    });
+    found.forEach(function (s) { list.appendChild(suggestionItem(s, mine)); });
     $("no-suggestions").hidden = found.length > 0;
 
     var events = $("events");
@@ -242,6 +215,53 @@
       if (e.detail && e.detail.text) text += ": " + e.detail.text;
       events.appendChild(el("li", null, text));
     });
+  }
+
+  /* One suggested macro; with canUse, a button puts it in the reply box. */
+  function suggestionItem(s, canUse) {
+    var item = el("li", "suggestion");
+    var head = el("div", "suggestion-head");
+    head.appendChild(el("strong", null, s.title));
+    head.appendChild(el("span", "confidence", Math.round(s.confidence * 100) + "%"));
+    item.appendChild(head);
+    var why = "Why: " + s.why.intent.replace(/_/g, " ");
+    if (s.why.entities.length) {
+      why += "; found " + s.why.entities.map(function (e) { return e.entity + " “" + e.text + "”"; }).join(", ");
+    }
+    item.appendChild(el("p", "why", why));
+    var text = el("p", "suggestion-text");
+    renderText(text, s.text);
+    item.appendChild(text);
+    if (s.kb) item.appendChild(el("p", "suggestion-kb", "KB: " + s.kb.title));
+    if (canUse === null) return item;
+    var use = el("button", "use", "Use this reply");
+    use.type = "button";
+    use.disabled = !canUse;
+    use.addEventListener("click", function () {
+      state.used = s.macro_id;
+      state.usedText = s.text;
+      $("reply-text").value = s.text;
+      $("reply-hint").textContent = "Using “" + s.title + "”: edit it or send it as is.";
+      $("reply-text").focus();
+    });
+    item.appendChild(use);
+    return item;
+  }
+
+  function assist(event) {
+    event.preventDefault();
+    var text = $("assist-text").value.trim();
+    var results = $("assist-results");
+    clear(results);
+    if (!text) return;
+    api("POST", "/suggestions", { text: text }).then(function (answer) {
+      answer.suggestions.forEach(function (s) { results.appendChild(suggestionItem(s, null)); });
+      if (!answer.suggestions.length) {
+        var understood = answer.understood[0] || {};
+        results.appendChild(el("li", "empty", "No Client Toolkit macro fits (read as " +
+          String(understood.intent || "unclear").replace(/_/g, " ") + ")."));
+      }
+    }).catch(function (e) { notice(e.message); });
   }
 
   function act(path, body) {
@@ -288,6 +308,7 @@
     $("resume").addEventListener("click", function () { act("/resolve", { outcome: "resumed" }); });
     $("close").addEventListener("click", function () { act("/resolve", { outcome: "closed" }); });
     $("reply").addEventListener("submit", send);
+    $("assist").addEventListener("submit", assist);
     $("reply-text").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(e);
     });
