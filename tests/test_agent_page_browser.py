@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from actions.handover_store import HandOverStore
-from tests.conftest import AGENTS, ROOT
+from tests.conftest import AGENTS
 from tests.test_widget_browser import ARTIFACTS, send
 from toolkit.library import load_library
 
@@ -103,7 +103,6 @@ def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion
     agent.locator(f'.queue-button[data-id="{handover_id}"]').wait_for(timeout=10000)
     ARTIFACTS.mkdir(exist_ok=True)
     agent.screenshot(path=str(ARTIFACTS / "agent-desk.png"), full_page=True)
-    agent.screenshot(path=str(ROOT / "docs" / "agent-desk.png"), full_page=True)
     agent.click("#send")
 
     reply = client.locator(".tk-msg-agent").last
