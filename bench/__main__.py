@@ -1,0 +1,258 @@
+"""Side-by-side benchmark: this assistant against the stock `rasa init` bot.
+
+Run it with `make bench` (or `python -m launcher bench [options]`). It trains
+what is missing (the reference once, cached), starts each bot on free loopback
+ports, one after the other, and measures both the same way over the REST channel:
+
+1. start to ready, and start to the first reply;
+2. a warm-up, then resident memory of each server;
+3. time per message, one conversation at a time (median, p95, p99);
+4. messages per second and latency at 1, 10 and 50 concurrent conversations,
+   with errors and empty replies counted;
+5. more conversations at 10 at a time until the total reaches 5,000 messages,
+   then resident memory again.
+
+It prints a table with each of our figures as a ratio to the reference's, and
+writes bench/results/benchmark.json, benchmark.md and benchmark.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from bench import report
+from bench.bots import OurBot, ReferenceBot, rss_mb
+from bench.load import PhaseResult, Talker, run_phase
+from bench.training import ROOT, Training, our_training, reference_training
+from launcher import model as model_mod
+
+DEFAULT_OUT = ROOT / "bench" / "results"
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON, table and plot")
+    parser.add_argument("--sequential", type=int, default=300, help="messages timed one conversation at a time")
+    parser.add_argument("--per-level", type=int, default=600, help="messages at each concurrency level")
+    parser.add_argument("--levels", default="1,10,50", help="concurrency levels, comma-separated")
+    parser.add_argument("--total", type=int, default=5000, help="messages per bot before memory is read again")
+    parser.add_argument("--warmup", type=int, default=20, help="messages sent before the first memory reading")
+    parser.add_argument("--phase-seconds", type=float, default=180.0, help="time limit of each phase")
+    parser.add_argument("--ready-timeout", type=float, default=300.0, help="time limit for a server to start")
+    parser.add_argument("--no-reference", action="store_true", help="measure this assistant only (no ratios)")
+    parser.add_argument("--no-training", action="store_true", help="no training time (use the model there is)")
+    parser.add_argument("--retrain", action="store_true", help="measure both training times again, not from cache")
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, this assistant only, no training")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.no_reference = args.no_training = True
+        args.sequential, args.per_level, args.levels = 5, 4, "1,2"
+        args.total, args.warmup, args.phase_seconds = 30, 2, 30.0
+    try:
+        args.levels = sorted({int(x) for x in args.levels.split(",") if x.strip()})
+    except ValueError:
+        parser.error(f"--levels must be comma-separated whole numbers, not {args.levels!r}")
+    for name in ("sequential", "per_level", "total", "warmup"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not args.levels or args.levels[0] < 1 or args.levels[-1] > 200:
+        parser.error("--levels must be between 1 and 200 conversations")
+    return args
+
+
+def machine() -> Dict[str, Any]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gb = None
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        memory_gb = round(kb / 1024 / 1024, 1)
+    except (OSError, IndexError, ValueError):
+        pass
+    cores = os.cpu_count()
+    return {
+        "cores": cores,
+        "memory_gb": memory_gb,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "rasa": metadata.version("rasa"),
+        "rasa_sdk": metadata.version("rasa-sdk"),
+        "summary": f"{cores} cores, {memory_gb} GB, {cpu}, Rasa {metadata.version('rasa')}",
+        "load_average_before": list(os.getloadavg()),
+    }
+
+
+def script_edit_retrains() -> bool:
+    """Does changing a script's wording or link change the model's fingerprint?"""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name in model_mod.TRAINING_INPUTS + ("toolkit",):
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, root / name)
+            elif source.is_file():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, root / name)
+        before = model_mod.fingerprint(root)
+        library = root / "toolkit" / "client_toolkit.yml"
+        library.write_text(library.read_text().replace("click here", "click this link") + "\n# edited\n")
+        return model_mod.fingerprint(root) != before
+
+
+def memory(pids: Dict[str, int]) -> Dict[str, Optional[float]]:
+    return {name: rss_mb(pid) for name, pid in pids.items()}
+
+
+def measure(bot, args: argparse.Namespace, training: Optional[Training]) -> Dict[str, Any]:
+    """Everything about one bot, from its start to its stop."""
+    print(f"==> {bot.name}: starting", flush=True)
+    talker = Talker(bot.url, bot.conversations)
+    started = time.monotonic()
+    bot.start()
+    try:
+        bot.wait_until_ready(args.ready_timeout)
+        ready = time.monotonic() - started
+        first = run_phase(talker, 1, 1, args.ready_timeout)
+        first_reply = time.monotonic() - started
+        if first.errors or first.empty:
+            raise RuntimeError(f"{bot.name}: the first message got no reply: {first.summary()}")
+        print(f"    ready {ready:.1f} s, first reply {first_reply:.1f} s after start", flush=True)
+        sent = 1
+        warmup = run_phase(talker, 1, args.warmup, args.phase_seconds)
+        sent += warmup.sent
+        after_warmup = memory(bot.pids())
+        sequential = run_phase(talker, 1, args.sequential, args.phase_seconds)
+        sent += sequential.sent
+        print(f"    one at a time: {_line(sequential)}", flush=True)
+        levels: List[PhaseResult] = []
+        for concurrency in args.levels:
+            phase = run_phase(talker, concurrency, args.per_level, args.phase_seconds)
+            sent += phase.sent
+            levels.append(phase)
+            print(f"    {concurrency:>3} at once: {_line(phase)}", flush=True)
+        soak = None
+        if sent < args.total:
+            soak = run_phase(talker, min(10, args.levels[-1]), args.total - sent, max(args.phase_seconds, 600.0))
+            sent += soak.sent
+            print(f"    to {sent} messages: {_line(soak)}", flush=True)
+        after_load = memory(bot.pids())
+    finally:
+        bot.stop()
+    figures: Dict[str, Any] = {
+        "ready_s": round(ready, 2),
+        "first_reply_s": round(first_reply, 2),
+        "messages_sent": sent,
+        "sequential": sequential.summary(),
+        "levels": [p.summary() for p in levels],
+        "soak": soak.summary() if soak else None,
+        "memory": {},
+        "training": training.to_dict() if training else None,
+    }
+    for name in after_warmup:
+        figures["memory"][f"{name}_after_warmup_mb"] = after_warmup[name]
+        figures["memory"][f"{name}_after_load_mb"] = after_load[name]
+    return figures
+
+
+def _line(phase: PhaseResult) -> str:
+    s = phase.summary()
+    return (
+        f"{s['messages']} messages, {s['messages_per_second']} msg/s, median {s['median_ms']} ms, "
+        f"p95 {s['p95_ms']} ms, errors {s['errors']}, empty {s['empty_replies']}"
+    )
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    out: Path = args.out
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    started_at = datetime.now(timezone.utc)
+    result: Dict[str, Any] = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "settings": {
+            "sequential": args.sequential,
+            "per_level": args.per_level,
+            "levels": args.levels,
+            "total_messages": args.total,
+            "warmup": args.warmup,
+            "phase_seconds": args.phase_seconds,
+            "channel": "REST, loopback",
+        },
+        "bots": {},
+    }
+    ours_training = None if args.no_training else our_training(logs / "ours-training.log", retrain=args.retrain)
+    ref_training = None
+    if not args.no_reference:
+        ref_training = reference_training(logs / "reference-training.log", retrain=args.retrain)
+    for training, name in ((ours_training, "ours"), (ref_training, "reference")):
+        if training:
+            origin = f"cached, measured {training.measured_at}" if training.cached else "measured now"
+            print(f"==> {name}: full training {training.seconds:.1f} s ({origin})", flush=True)
+    result["script_edit_retrains"] = script_edit_retrains()
+
+    model = Path(ours_training.model) if ours_training else model_mod.current_model()
+    if model is None:
+        raise SystemExit("error: no current model of this assistant: run `make setup` first")
+    with tempfile.TemporaryDirectory(prefix="bench-state-") as state:
+        bot = OurBot(model, Path(state), logs)
+        result["bots"]["ours"] = measure(bot, args, ours_training)
+    if ref_training:
+        project = Path(ref_training.model).parent.parent
+        result["bots"]["reference"] = measure(ReferenceBot(project, Path(ref_training.model), logs), args, ref_training)
+    else:
+        result["bots"]["reference"] = None
+
+    result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    result["machine"]["load_average_after"] = list(os.getloadavg())
+    result["table"] = report.table_rows(result)
+    result["targets"] = report.targets(result)
+    table = report.render_table(result)
+    target_text = report.render_targets(result["targets"])
+    header = (
+        f"Benchmark {result['finished_at'][:16]} UTC on {result['machine']['summary']}\n"
+        f"command: {result['command']}\n"
+        f"load average before/after: {_loads(result['machine'])}\n"
+    )
+    notes = []
+    for name, figures in result["bots"].items():
+        training = (figures or {}).get("training")
+        if training and training.get("cached"):
+            notes.append(f"{name}: training time from the cache, measured {training['measured_at']}")
+    text = header + "\n" + table + "\n\nTargets:\n" + target_text + "\n" + "".join(f"\nnote: {n}" for n in notes)
+    print("\n" + text, flush=True)
+    (out / "benchmark.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    (out / "benchmark.md").write_text(text + "\n")
+    png = report.plot(result, out / "benchmark.png")
+    print(f"\n==> wrote {out / 'benchmark.json'}, {out / 'benchmark.md'} and {png}")
+    return 0
+
+
+def _loads(info: Dict[str, Any]) -> str:
+    before = "/".join(f"{x:.2f}" for x in info["load_average_before"])
+    after = "/".join(f"{x:.2f}" for x in info.get("load_average_after", []))
+    return f"{before} → {after}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
