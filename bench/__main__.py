@@ -2,7 +2,7 @@
 
 Run it with `make bench` (or `python -m launcher bench [options]`). It trains
 what is missing (the reference once, cached), starts each bot on free loopback
-ports, one after the other, and measures both the same way over the REST channel:
+ports, and measures both the same way over the REST channel:
 
 1. start to ready, and start to the first reply;
 2. a warm-up, then resident memory of each server;
@@ -11,6 +11,10 @@ ports, one after the other, and measures both the same way over the REST channel
    with errors and empty replies counted;
 5. more conversations at 10 at a time until the total reaches 5,000 messages,
    then resident memory again.
+
+Each bot starts alone; then both stay up and take each phase in turn (see
+``measure``), so that both bots' figures of a phase are taken minutes apart
+at most, whatever else the shared machine is doing.
 
 It prints a table with each of our figures as a ratio to the reference's, and
 writes bench/results/benchmark.json, benchmark.md and benchmark.png.
@@ -120,55 +124,95 @@ def memory(pids: Dict[str, int]) -> Dict[str, Optional[float]]:
     return {name: rss_mb(pid) for name, pid in pids.items()}
 
 
-def measure(bot, args: argparse.Namespace, training: Optional[Training]) -> Dict[str, Any]:
-    """Everything about one bot, from its start to its stop."""
-    print(f"==> {bot.name}: starting", flush=True)
-    talker = Talker(bot.url, bot.conversations)
-    started = time.monotonic()
-    bot.start()
-    try:
-        bot.wait_until_ready(args.ready_timeout)
+class Run:
+    """One bot under test: its talker, what it was sent and what was measured."""
+
+    def __init__(self, bot, training: Optional[Training]) -> None:
+        self.bot = bot
+        self.training = training
+        self.talker = Talker(bot.url, bot.conversations)
+        self.sent = 0
+        self.figures: Dict[str, Any] = {"levels": [], "memory": {}, "soak": None}
+
+    def start(self, args: argparse.Namespace) -> None:
+        """Start the bot alone (nothing else under load) and time it to ready and to a first reply."""
+        print(f"==> {self.bot.name}: starting", flush=True)
+        started = time.monotonic()
+        self.bot.start()
+        self.bot.wait_until_ready(args.ready_timeout)
         ready = time.monotonic() - started
-        first = run_phase(talker, 1, 1, args.ready_timeout)
+        first = self.phase(1, 1, args.ready_timeout)
         first_reply = time.monotonic() - started
         if first.errors or first.empty:
-            raise RuntimeError(f"{bot.name}: the first message got no reply: {first.summary()}")
+            raise RuntimeError(f"{self.bot.name}: the first message got no reply: {first.summary()}")
         print(f"    ready {ready:.1f} s, first reply {first_reply:.1f} s after start", flush=True)
-        sent = 1
-        warmup = run_phase(talker, 1, args.warmup, args.phase_seconds)
-        sent += warmup.sent
-        after_warmup = memory(bot.pids())
-        sequential = run_phase(talker, 1, args.sequential, args.phase_seconds)
-        sent += sequential.sent
-        print(f"    one at a time: {_line(sequential)}", flush=True)
-        levels: List[PhaseResult] = []
-        for concurrency in args.levels:
-            phase = run_phase(talker, concurrency, args.per_level, args.phase_seconds)
-            sent += phase.sent
-            levels.append(phase)
-            print(f"    {concurrency:>3} at once: {_line(phase)}", flush=True)
-        soak = None
-        if sent < args.total:
-            soak = run_phase(talker, min(10, args.levels[-1]), args.total - sent, max(args.phase_seconds, 600.0))
-            sent += soak.sent
-            print(f"    to {sent} messages: {_line(soak)}", flush=True)
-        after_load = memory(bot.pids())
-    finally:
-        bot.stop()
-    figures: Dict[str, Any] = {
-        "ready_s": round(ready, 2),
-        "first_reply_s": round(first_reply, 2),
-        "messages_sent": sent,
-        "sequential": sequential.summary(),
-        "levels": [p.summary() for p in levels],
-        "soak": soak.summary() if soak else None,
-        "memory": {},
-        "training": training.to_dict() if training else None,
-    }
-    for name in after_warmup:
-        figures["memory"][f"{name}_after_warmup_mb"] = after_warmup[name]
-        figures["memory"][f"{name}_after_load_mb"] = after_load[name]
-    return figures
+        self.figures.update(ready_s=round(ready, 2), first_reply_s=round(first_reply, 2))
+
+    def phase(self, concurrency: int, messages: int, max_seconds: float) -> PhaseResult:
+        result = run_phase(self.talker, concurrency, messages, max_seconds)
+        self.sent += result.sent
+        return result
+
+    def read_memory(self, when: str) -> None:
+        for name, value in memory(self.bot.pids()).items():
+            self.figures["memory"][f"{name}_{when}_mb"] = value
+
+    def result(self) -> Dict[str, Any]:
+        return {
+            **self.figures,
+            "messages_sent": self.sent,
+            "training": self.training.to_dict() if self.training else None,
+        }
+
+
+def measure(runs: List[Run], args: argparse.Namespace) -> None:
+    """Start each bot alone, then load them in turns, phase by phase.
+
+    Both servers stay up; while one is under load the other idles. Taking the
+    same phase of both bots a few seconds apart, rather than one whole bot after
+    the other, keeps the drift of a shared machine's load out of the ratios.
+    The order alternates from phase to phase.
+    """
+    turn = 0
+
+    def each(action) -> None:
+        nonlocal turn
+        order = runs if turn % 2 == 0 else list(reversed(runs))
+        turn += 1
+        for run in order:
+            action(run)
+
+    for run in runs:
+        run.start(args)
+    each(lambda run: run.phase(1, args.warmup, args.phase_seconds))
+    for run in runs:
+        run.read_memory("after_warmup")
+
+    def sequential(run: Run) -> None:
+        phase = run.phase(1, args.sequential, args.phase_seconds)
+        run.figures["sequential"] = phase.summary()
+        print(f"    {run.bot.name:>9}, one at a time: {_line(phase)}", flush=True)
+
+    each(sequential)
+    for concurrency in args.levels:
+
+        def level(run: Run, concurrency: int = concurrency) -> None:
+            phase = run.phase(concurrency, args.per_level, args.phase_seconds)
+            run.figures["levels"].append(phase.summary())
+            print(f"    {run.bot.name:>9}, {concurrency:>3} at once: {_line(phase)}", flush=True)
+
+        each(level)
+
+    def soak(run: Run) -> None:
+        if run.sent >= args.total:
+            return
+        phase = run.phase(min(10, args.levels[-1]), args.total - run.sent, max(args.phase_seconds, 600.0))
+        run.figures["soak"] = phase.summary()
+        print(f"    {run.bot.name:>9}, on to {run.sent} messages: {_line(phase)}", flush=True)
+
+    each(soak)
+    for run in runs:
+        run.read_memory("after_load")
 
 
 def _line(phase: PhaseResult) -> str:
@@ -215,13 +259,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if model is None:
         raise SystemExit("error: no current model of this assistant: run `make setup` first")
     with tempfile.TemporaryDirectory(prefix="bench-state-") as state:
-        bot = OurBot(model, Path(state), logs)
-        result["bots"]["ours"] = measure(bot, args, ours_training)
-    if ref_training:
-        project = Path(ref_training.model).parent.parent
-        result["bots"]["reference"] = measure(ReferenceBot(project, Path(ref_training.model), logs), args, ref_training)
-    else:
-        result["bots"]["reference"] = None
+        runs = [Run(OurBot(model, Path(state), logs), ours_training)]
+        if ref_training:
+            project = Path(ref_training.model).parent.parent
+            runs.append(Run(ReferenceBot(project, Path(ref_training.model), logs), ref_training))
+        try:
+            measure(runs, args)
+        finally:
+            for run in runs:
+                run.bot.stop()
+    result["bots"] = {"ours": runs[0].result(), "reference": runs[1].result() if len(runs) > 1 else None}
 
     result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     result["machine"]["load_average_after"] = list(os.getloadavg())
