@@ -12,9 +12,8 @@ ports, and measures both the same way over the REST channel:
 5. more conversations at 10 at a time until the total reaches 5,000 messages,
    then resident memory again.
 
-Each bot starts alone; then both stay up and take each phase in turn (see
-``measure``), so that both bots' figures of a phase are taken minutes apart
-at most, whatever else the shared machine is doing.
+Each bot starts alone; then both stay up and take slices of each timed phase
+in turn (see ``measure``), so that both meet the same load of a shared machine.
 
 It prints a table with each of our figures as a ratio to the reference's, and
 writes bench/results/benchmark.json, benchmark.md and benchmark.png.
@@ -52,7 +51,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--levels", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument("--total", type=int, default=5000, help="messages per bot before memory is read again")
     parser.add_argument("--warmup", type=int, default=20, help="messages sent before the first memory reading")
-    parser.add_argument("--phase-seconds", type=float, default=180.0, help="time limit of each phase")
+    parser.add_argument("--phase-seconds", type=float, default=180.0, help="time limit of each phase and bot")
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="slices of each timed phase, the bots taking turns (see measure)"
+    )
     parser.add_argument("--ready-timeout", type=float, default=300.0, help="time limit for a server to start")
     parser.add_argument("--no-reference", action="store_true", help="measure this assistant only (no ratios)")
     parser.add_argument("--no-training", action="store_true", help="no training time (use the model there is)")
@@ -62,12 +64,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.smoke:
         args.no_reference = args.no_training = True
         args.sequential, args.per_level, args.levels = 5, 4, "1,2"
-        args.total, args.warmup, args.phase_seconds = 30, 2, 30.0
+        args.total, args.warmup, args.phase_seconds, args.rounds = 30, 2, 30.0, 2
     try:
         args.levels = sorted({int(x) for x in args.levels.split(",") if x.strip()})
     except ValueError:
         parser.error(f"--levels must be comma-separated whole numbers, not {args.levels!r}")
-    for name in ("sequential", "per_level", "total", "warmup"):
+    for name in ("sequential", "per_level", "total", "warmup", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not args.levels or args.levels[0] < 1 or args.levels[-1] > 200:
@@ -166,52 +168,46 @@ class Run:
 
 
 def measure(runs: List[Run], args: argparse.Namespace) -> None:
-    """Start each bot alone, then load them in turns, phase by phase.
+    """Start each bot alone, then load them in turns.
 
-    Both servers stay up; while one is under load the other idles. Taking the
-    same phase of both bots a few seconds apart, rather than one whole bot after
-    the other, keeps the drift of a shared machine's load out of the ratios.
-    The order alternates from phase to phase.
+    Both servers stay up; while one is under load the other idles. Each timed
+    phase is cut into ``--rounds`` slices and the bots take the slices in turn
+    (ours, reference, reference, ours, ...), so both meet the same moments of a
+    shared machine's load and the ratios do not drift with it. A phase's
+    figures are those of all its slices together.
     """
-    turn = 0
-
-    def each(action) -> None:
-        nonlocal turn
-        order = runs if turn % 2 == 0 else list(reversed(runs))
-        turn += 1
-        for run in order:
-            action(run)
-
     for run in runs:
         run.start(args)
-    each(lambda run: run.phase(1, args.warmup, args.phase_seconds))
     for run in runs:
+        run.phase(1, args.warmup, args.phase_seconds)
         run.read_memory("after_warmup")
 
-    def sequential(run: Run) -> None:
-        phase = run.phase(1, args.sequential, args.phase_seconds)
-        run.figures["sequential"] = phase.summary()
-        print(f"    {run.bot.name:>9}, one at a time: {_line(phase)}", flush=True)
+    def in_turns(concurrency: int, messages: int, rounds: int) -> Dict[str, PhaseResult]:
+        results = {run.bot.name: PhaseResult(concurrency=concurrency) for run in runs}
+        rounds = max(1, min(rounds, messages))
+        for number in range(rounds):
+            share = messages // rounds + (1 if number < messages % rounds else 0)
+            for run in runs if number % 2 == 0 else list(reversed(runs)):
+                results[run.bot.name].add(run.phase(concurrency, share, args.phase_seconds / rounds))
+        for run in runs:
+            print(f"    {run.bot.name:>9}, {concurrency:>3} at once: {_line(results[run.bot.name])}", flush=True)
+        return results
 
-    each(sequential)
+    print("    one conversation at a time:", flush=True)
+    for name, result in in_turns(1, args.sequential, args.rounds).items():
+        next(r for r in runs if r.bot.name == name).figures["sequential"] = result.summary()
     for concurrency in args.levels:
+        # Fewer, longer slices with many conversations, so that filling up and
+        # draining each slice stays a small part of it.
+        rounds = max(1, min(args.rounds, args.per_level // (4 * concurrency)))
+        for name, result in in_turns(concurrency, args.per_level, rounds).items():
+            next(r for r in runs if r.bot.name == name).figures["levels"].append(result.summary())
 
-        def level(run: Run, concurrency: int = concurrency) -> None:
-            phase = run.phase(concurrency, args.per_level, args.phase_seconds)
-            run.figures["levels"].append(phase.summary())
-            print(f"    {run.bot.name:>9}, {concurrency:>3} at once: {_line(phase)}", flush=True)
-
-        each(level)
-
-    def soak(run: Run) -> None:
-        if run.sent >= args.total:
-            return
-        phase = run.phase(min(10, args.levels[-1]), args.total - run.sent, max(args.phase_seconds, 600.0))
-        run.figures["soak"] = phase.summary()
-        print(f"    {run.bot.name:>9}, on to {run.sent} messages: {_line(phase)}", flush=True)
-
-    each(soak)
     for run in runs:
+        if run.sent < args.total:
+            phase = run.phase(min(10, args.levels[-1]), args.total - run.sent, max(args.phase_seconds, 600.0))
+            run.figures["soak"] = phase.summary()
+            print(f"    {run.bot.name:>9}, on to {run.sent} messages: {_line(phase)}", flush=True)
         run.read_memory("after_load")
 
 

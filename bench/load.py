@@ -32,6 +32,14 @@ class PhaseResult:
     seconds: float = 0.0  # wall time of the phase
     error_examples: List[str] = field(default_factory=list)
 
+    def add(self, other: PhaseResult) -> None:
+        """Take in another slice of the same phase (same concurrency)."""
+        self.latencies.extend(other.latencies)
+        self.errors += other.errors
+        self.empty += other.empty
+        self.seconds += other.seconds
+        self.error_examples.extend(other.error_examples)
+
     @property
     def sent(self) -> int:
         return len(self.latencies) + self.errors + self.empty

@@ -64,10 +64,19 @@ def install_validator_built_once() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
-def install_sqlite_tracker_store_settings() -> None:
-    """SQLite tracker store: one connection kept open, write-ahead log, no flush per commit."""
+def sqlite_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
+    """On connect: an SQLite connection writes ahead to a log and does not flush per commit."""
     import sqlite3
 
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def install_sqlite_tracker_store_settings() -> None:
+    """SQLite tracker store: one connection kept open, write-ahead log, no flush per commit."""
     import rasa.core.tracker_store as tracker_store
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -84,14 +93,7 @@ def install_sqlite_tracker_store_settings() -> None:
         return kwargs
 
     tracker_store.create_engine_kwargs = engine_kwargs
-
-    @event.listens_for(Engine, "connect")
-    def _write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
-        if isinstance(dbapi_connection, sqlite3.Connection):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+    event.listen(Engine, "connect", sqlite_write_ahead_log)
 
 
 async def warm_up(agent: Any) -> Optional[float]:
