@@ -19,10 +19,10 @@ through the server (README "Performance"), five things cost time that need not:
 3. **Opening the conversations' database on every message.** The SQLite file
    of the tracker store was opened and closed for each read and each write
    (SQLAlchemy's default for SQLite files), in SQLite's rollback-journal mode,
-   whose every commit waits for the disk: 20-25 ms per message to save a
-   conversation on this machine, with the server's event loop blocked
-   meanwhile. One connection kept open, in write-ahead-log mode with
-   ``synchronous=NORMAL``, takes about 7 ms. A crash of the server loses
+   whose every commit waits for the disk: 5 to 24 ms to save a conversation
+   on this machine (depending on the disk's other work), with the server's
+   event loop blocked meanwhile. One connection kept open, in write-ahead-log
+   mode with ``synchronous=NORMAL``, took 4 to 7 ms in the same measurements. A crash of the server loses
    nothing committed and the file is never corrupted; a power cut or an OS
    crash may lose the last commits (SQLite's documented trade-off). Other
    databases (PostgreSQL, ...) are left as they are.
@@ -32,7 +32,7 @@ through the server (README "Performance"), five things cost time that need not:
    stored, so the first real client gets a warm server.
 5. **Python's garbage collector walking the start-up.** Rasa and TensorFlow
    leave half a million objects behind at start; every full collection walks
-   them all (0.8 s measured here), in the middle of some client's message.
+   them all (0.8 s each, measured here), in the middle of some client's message.
    After the warm-up they are moved out of the collector's way
    (``gc.freeze()``); what is made afterwards is collected as usual.
 """

@@ -88,4 +88,4 @@ def test_the_warm_up_parses_and_predicts_but_stores_no_conversation(tmp_path):
     agent.tracker_store = InMemoryTrackerStore(agent.domain)
     seconds = asyncio.run(rasa_server.warm_up(agent))
     assert seconds is not None and seconds >= 0
-    assert asyncio.run(agent.tracker_store.keys()) == []
+    assert list(asyncio.run(agent.tracker_store.keys())) == []
