@@ -1,6 +1,6 @@
 # One entry point for people and CI. Both targets do the whole set-up first
 # (Python 3.10 venv, pinned packages, spaCy pipeline, model) and skip what is current.
-.PHONY: run test setup train check lint clean
+.PHONY: run test setup train check lint bench clean
 
 run:  ## set up, then start the assistant (Ctrl-C stops it)
 	@scripts/bootstrap.sh run
@@ -19,6 +19,9 @@ check:  ## validate the macro library and the entity patterns
 
 lint:  ## ruff: lint and format check (the suite runs it too)
 	@scripts/bootstrap.sh lint
+
+bench:  ## side-by-side benchmark against the stock `rasa init` bot (options: BENCH_ARGS="--help")
+	@scripts/bootstrap.sh bench $(BENCH_ARGS)
 
 clean:  ## remove what the set-up made (keeps state/: conversations and hand-overs)
 	rm -rf .venv build models .rasa results .pytest_cache

@@ -198,6 +198,14 @@ def test(pytest_args: List[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
 
 
+def bench(bench_args: List[str]) -> int:
+    """The side-by-side benchmark (bench/), after the set-up."""
+    setup()
+    from bench.__main__ import main as bench_main
+
+    return bench_main(bench_args)
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,7 +216,15 @@ def main(argv: List[str] | None = None) -> int:
     sub.add_parser("train", help="train the model even when one is current")
     sub.add_parser("check", help="validate the macro library and the entity patterns")
     sub.add_parser("lint", help="ruff check and ruff format --check")
-    args = parser.parse_args(argv)
+    bench_parser = sub.add_parser(
+        "bench", help="set up, then benchmark against the stock rasa init bot", add_help=False
+    )
+    bench_parser.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to python -m bench")
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command == "bench":  # options of python -m bench, e.g. --no-reference
+        args.bench_args = unknown + args.bench_args
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     os.chdir(ROOT)
     # No phoning home from a support tool (and these machines reach no such host).
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -217,6 +233,8 @@ def main(argv: List[str] | None = None) -> int:
         return run()
     if args.command == "test":
         return test(args.pytest_args)
+    if args.command == "bench":
+        return bench(args.bench_args)
     if args.command == "setup":
         setup()
     elif args.command == "train":

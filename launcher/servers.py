@@ -80,7 +80,8 @@ def _connect_host(host: str) -> str:
 def write_endpoints(settings: Settings) -> Path:
     """endpoints.yml with this run's action server URL and tracker store file."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
-    endpoints["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
+    # Only the URL changes; other settings of the endpoint (selective domain) stay.
+    endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": f"{settings.action_url}/webhook"}
     tracker = endpoints.get("tracker_store") or {}
     if tracker.get("type") == "SQL" and tracker.get("dialect") == "sqlite":
         db = Path(tracker.get("db", "tracker.db"))
@@ -125,7 +126,7 @@ class Assistant:
                 env.pop(secret, None)
         return env
 
-    def _spawn(self, name: str, args: List[str]) -> None:
+    def _spawn(self, name: str, args: List[str], module: str = "rasa") -> None:
         stdout = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +134,7 @@ class Assistant:
             self._logs.append(handle)
             stdout = handle
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "rasa"] + args,
+            [sys.executable, "-m", module] + args,
             cwd=ROOT,
             env=self._env(name),
             stdout=stdout,
@@ -162,7 +163,9 @@ class Assistant:
             args += ["--cors", *s.cors]
         if s.operator_token:
             args += ["--enable-api", "--auth-token", s.operator_token]
-        self._spawn("rasa", args)
+        # Rasa's `rasa run`, warmed up before it answers and without a per-reply
+        # schema check of the schema itself (launcher/rasa_server.py).
+        self._spawn("rasa", args, module="launcher.rasa_server")
 
     def wait_until_ready(self, timeout: float = 300.0) -> float:
         """Seconds until both servers answered; raises if one exits or time runs out."""

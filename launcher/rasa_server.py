@@ -1,0 +1,160 @@
+"""`python -m launcher.rasa_server run ...`: Rasa's own `rasa run`, with two fixes for speed.
+
+The launcher starts the Rasa server through this module (the arguments are
+`rasa`'s, unchanged). Measured with a profile of the start and of messages
+through the server (README "Performance"), five things cost time that need not:
+
+1. **skops imported after TensorFlow.** The intent classifier is stored with
+   skops; importing ``skops.io`` builds its list of trusted types by searching
+   every loaded module for hundreds of numpy and scipy functions. With
+   TensorFlow's thousands of modules loaded that took 12 s of the start; before
+   them, 3 s (sklearn and scipy included, which Rasa imports anyway). The list
+   it builds is the same either way. So it is imported first.
+2. **Checking each action server reply.** Rasa validates every custom action's
+   reply against its JSON schema with ``jsonschema.validate``, which checks the
+   (constant) schema itself against the meta-schema on every call: tens of ms on
+   each turn that runs a custom action. Here the validator is built once; the
+   reply is checked against the same schema, and an invalid reply fails the
+   same way, with the same error.
+3. **Opening the conversations' database on every message.** The SQLite file
+   of the tracker store was opened and closed for each read and each write
+   (SQLAlchemy's default for SQLite files), in SQLite's rollback-journal mode,
+   whose every commit waits for the disk: 5 to 24 ms to save a conversation
+   on this machine (depending on the disk's other work), with the server's
+   event loop blocked meanwhile. One connection kept open, in write-ahead-log
+   mode with ``synchronous=NORMAL``, took 4 to 7 ms in the same measurements. A crash of the server loses
+   nothing committed and the file is never corrupted; a power cut or an OS
+   crash may lose the last commits (SQLite's documented trade-off). Other
+   databases (PostgreSQL, ...) are left as they are.
+4. **The first client paying for the warm-up.** After the model is loaded, and
+   before the server answers anyone (its health route included), one message is
+   parsed and one next action predicted on a throw-away tracker that is never
+   stored, so the first real client gets a warm server.
+5. **Python's garbage collector walking the start-up.** Rasa and TensorFlow
+   leave half a million objects behind at start; every full collection walks
+   them all (0.8 s each, measured here), in the middle of some client's message.
+   After the warm-up they are moved out of the collector's way
+   (``gc.freeze()``); what is made afterwards is collected as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+import time
+from typing import Any, Dict, List, Optional
+
+logger = logging.getLogger(__name__)
+
+WARM_UP_TEXT = "hello"
+WARM_UP_SENDER = "launcher-warm-up"  # never stored: the tracker lives in memory only
+
+
+def install_validator_built_once() -> None:
+    """RemoteAction checks replies with a validator built once for its constant schema."""
+    from jsonschema import exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)  # once, instead of on every action call
+    validator = cls(schema)
+    rasa_validate = RemoteAction._validate_action_result
+
+    def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+        if exceptions.best_match(validator.iter_errors(result)) is None:
+            return True
+        return rasa_validate(self, result)  # invalid (rare): Rasa's own error and explanation
+
+    RemoteAction._validate_action_result = validate_action_result
+
+
+def sqlite_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
+    """On connect: an SQLite connection writes ahead to a log and does not flush per commit."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def install_sqlite_tracker_store_settings() -> None:
+    """SQLite tracker store: one connection kept open, write-ahead log, no flush per commit."""
+    import rasa.core.tracker_store as tracker_store
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine.url import make_url
+    from sqlalchemy.pool import SingletonThreadPool
+
+    rasa_engine_kwargs = tracker_store.create_engine_kwargs
+
+    def engine_kwargs(url: Any) -> Dict[str, Any]:
+        kwargs = rasa_engine_kwargs(url)
+        if make_url(str(url)).get_backend_name() == "sqlite":
+            # One connection per thread, kept: Rasa uses the store from its event loop only.
+            kwargs = {**kwargs, "poolclass": SingletonThreadPool}
+        return kwargs
+
+    tracker_store.create_engine_kwargs = engine_kwargs
+    event.listen(Engine, "connect", sqlite_write_ahead_log)
+
+
+async def warm_up(agent: Any) -> Optional[float]:
+    """Parse one message and predict one action, so the first client does not wait."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if agent is None or not agent.is_ready():
+        return None
+    started = time.monotonic()
+    parsed = await agent.parse_message(WARM_UP_TEXT)
+    events: List[Any] = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        UserUttered(WARM_UP_TEXT, parsed.get("intent"), parsed.get("entities"), parse_data=parsed),
+    ]
+    tracker = DialogueStateTracker.from_events(WARM_UP_SENDER, events, slots=agent.domain.slots)
+    agent.processor.predict_next_with_tracker(tracker)
+    if agent.tracker_store is not None:  # the first query of the tracker store (a read only)
+        await agent.tracker_store.retrieve(WARM_UP_SENDER)
+    return time.monotonic() - started
+
+
+def install_warm_up() -> None:
+    """Warm the agent up right after Rasa loads it, before the server takes requests."""
+    import rasa.core.run as rasa_run
+
+    load_agent = rasa_run.load_agent_on_start
+
+    async def load_agent_and_warm_up(*args: Any, **kwargs: Any) -> Any:
+        agent = await load_agent(*args, **kwargs)
+        try:
+            seconds = await warm_up(agent)
+            if seconds is not None:
+                logger.info("Warmed up in %.2f s.", seconds)
+            gc.collect()  # the start-up's garbage goes now, the rest is frozen
+            gc.freeze()
+        except Exception:  # a failed warm-up must not keep the server from starting
+            logger.exception("Warm-up failed; the first message will be slower")
+        return agent
+
+    rasa_run.load_agent_on_start = load_agent_and_warm_up
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    import skops.io  # noqa: F401 - first, while few modules are loaded (see above)
+
+    install_validator_built_once()
+    install_sqlite_tracker_store_settings()
+    install_warm_up()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

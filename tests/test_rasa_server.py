@@ -1,0 +1,91 @@
+"""The Rasa server as the launcher starts it (launcher/rasa_server.py): faster, same answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import rasa.core.tracker_store as tracker_store
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+
+from launcher import rasa_server
+from launcher.model import current_model
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def validator_built_once(monkeypatch):
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    rasa_server.install_validator_built_once()
+    return RemoteAction("action_send_pause_link", None)
+
+
+def test_a_valid_action_server_reply_passes(validator_built_once):
+    reply = {
+        "events": [{"event": "slot", "name": "link_sent", "value": "https://example.com"}],
+        "responses": [{"response": "utter_pause_link", "link_url": "https://example.com"}],
+    }
+    assert validator_built_once._validate_action_result(reply) is True
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"events": "not a list"},
+        {"events": [{"name": "an event without its kind"}]},
+        {"responses": {"text": "not a list"}},
+    ],
+)
+def test_an_invalid_action_server_reply_is_still_refused_with_rasas_explanation(validator_built_once, reply):
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        validator_built_once._validate_action_result(reply)
+
+
+@pytest.fixture
+def sqlite_settings(monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
+    rasa_server.install_sqlite_tracker_store_settings()
+    yield
+    event.remove(Engine, "connect", rasa_server.sqlite_write_ahead_log)
+
+
+def test_the_sqlite_tracker_store_keeps_its_connection_and_writes_ahead(sqlite_settings, tmp_path):
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    assert type(store.engine.pool).__name__ == "SingletonThreadPool"
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+    tracker = DialogueStateTracker("client-1", domain.slots)
+    tracker.update(UserUttered("my freelancer stopped answering"))
+    asyncio.run(store.save(tracker))
+    stored = asyncio.run(store.retrieve("client-1"))
+    assert stored.latest_message.text == "my freelancer stopped answering"
+    assert (tmp_path / "tracker.db-wal").is_file()
+
+
+def test_other_databases_keep_rasas_own_engine_settings(sqlite_settings):
+    url = "postgresql://postgres@127.0.0.1:5432/test"
+    assert "poolclass" not in tracker_store.create_engine_kwargs(url)
+
+
+def test_the_warm_up_parses_and_predicts_but_stores_no_conversation(tmp_path):
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    model = current_model()
+    if model is None:
+        pytest.fail("no current model: run `make test`, which trains it")
+    agent = Agent.load(str(model))
+    agent.tracker_store = InMemoryTrackerStore(agent.domain)
+    seconds = asyncio.run(rasa_server.warm_up(agent))
+    assert seconds is not None and seconds >= 0
+    assert list(asyncio.run(agent.tracker_store.keys())) == []
