@@ -7,6 +7,7 @@ start-up a user gets.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,12 +17,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import urlsplit
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / "state"
 OPERATOR_TOKEN_ENV = "RASA_OPERATOR_TOKEN"  # noqa: S105 - the variable's name, not a token
+SECRET_KEY_ENV = "ASSISTANT_SECRET_KEY"  # noqa: S105 - the variable's name, not a key
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a key
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Settings:
     cors: List[str] = field(default_factory=list)
     handover_db_url: Optional[str] = None
     toolkit_library: Optional[str] = None
+    secret_key: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
@@ -46,10 +51,25 @@ class Settings:
         settings.action_port = _port(env, "ACTION_PORT", settings.action_port)
         settings.state_dir = Path(env.get("ASSISTANT_STATE_DIR", str(settings.state_dir)))
         settings.operator_token = env.get(OPERATOR_TOKEN_ENV) or None
-        settings.cors = [o for o in env.get("ASSISTANT_CORS_ORIGINS", "").split() if o]
+        settings.cors = cors_origins(env.get("ASSISTANT_CORS_ORIGINS", ""))
         settings.handover_db_url = env.get("HANDOVER_DB_URL") or None
         settings.toolkit_library = env.get("TOOLKIT_LIBRARY") or None
+        settings.secret_key = env.get(SECRET_KEY_ENV) or None
+        if settings.secret_key is not None and len(settings.secret_key) < 32:
+            raise SystemExit(f"error: {SECRET_KEY_ENV} must be at least 32 characters long")
         return settings
+
+    def signing_key(self) -> str:
+        """The key that signs conversation ids: the setting, else one kept in the state directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.state_dir / SECRET_KEY_FILE
+        if not path.is_file():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+        return path.read_text(encoding="utf-8").strip()
 
     @property
     def rasa_url(self) -> str:
@@ -67,6 +87,29 @@ def _port(env: Dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SystemExit(f"error: {name}={raw!r} is not a port number (1-65535)")
     return int(raw)
+
+
+def cors_origins(raw: str) -> List[str]:
+    """Exact origins (``scheme://host[:port]``); anything else is a clear error."""
+    origins = []
+    for origin in raw.split():
+        parts = urlsplit(origin)
+        exact = (
+            parts.scheme in ("http", "https")
+            and parts.hostname
+            and not parts.path
+            and not parts.query
+            and not parts.fragment
+            and not parts.username
+            and not any(ch in origin for ch in "*?[]()^$\\")
+        )
+        if not exact:
+            raise SystemExit(
+                f"error: ASSISTANT_CORS_ORIGINS: {origin!r} is not an exact origin "
+                "(scheme://host[:port], no wildcard, no path, e.g. https://www.example.com)"
+            )
+        origins.append(origin.lower())
+    return origins
 
 
 def _connect_host(host: str) -> str:
@@ -103,7 +146,7 @@ class Assistant:
         self.processes: Dict[str, subprocess.Popen] = {}
         self._logs: List = []
 
-    def _env(self) -> Dict[str, str]:
+    def _env(self, name: str) -> Dict[str, str]:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         env["SANIC_HOST"] = self.settings.host  # where rasa-sdk's server listens
@@ -113,8 +156,15 @@ class Assistant:
         if self.settings.toolkit_library:
             env["TOOLKIT_LIBRARY"] = self.settings.toolkit_library
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        # The operator token reaches Rasa as an argument only; actions never need it.
+        # Secrets reach the Rasa server in its environment (never on a command line,
+        # in a URL or a log line); the action server needs neither.
         env.pop(OPERATOR_TOKEN_ENV, None)
+        env.pop(SECRET_KEY_ENV, None)
+        if name == "rasa":
+            env[SECRET_KEY_ENV] = self.settings.signing_key()
+            env["ASSISTANT_CORS_ORIGINS"] = " ".join(self.settings.cors)
+            if self.settings.operator_token:
+                env[OPERATOR_TOKEN_ENV] = self.settings.operator_token
         return env
 
     def _spawn(self, name: str, args: List[str]) -> None:
@@ -127,7 +177,7 @@ class Assistant:
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "rasa"] + args,
             cwd=ROOT,
-            env=self._env(),
+            env=self._env(name),
             stdout=stdout,
             stderr=subprocess.STDOUT if stdout else None,
             start_new_session=True,  # so Ctrl-C is handled once, here, and stop() reaches all
@@ -153,7 +203,8 @@ class Assistant:
         if s.cors:
             args += ["--cors", *s.cors]
         if s.operator_token:
-            args += ["--enable-api", "--auth-token", s.operator_token]
+            # guarded by channels/guard.py: Authorization header, never ?token=
+            args += ["--enable-api"]
         self._spawn("rasa", args)
 
     def wait_until_ready(self, timeout: float = 300.0) -> float:
