@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import constants as c
 from actions.handover_store import HandOver, HandOverStore
 from actions.macro_library import get_library
+from privacy.masking import mask_text
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
             continue
         line: Dict[str, Any] = {
             "from": "client" if kind == "user" else "bot",
-            "text": event.get("text"),
+            "text": mask_text(event.get("text")),  # e-mail, phone and card numbers masked
             "time": _iso(event.get("timestamp")),
         }
         if kind == "user":

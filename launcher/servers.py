@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from privacy.masking import MASKING_ENV, enabled_kinds
+
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / "state"
 OPERATOR_TOKEN_ENV = "RASA_OPERATOR_TOKEN"  # noqa: S105 - the variable's name, not a token
@@ -41,6 +43,7 @@ class Settings:
     handover_db_url: Optional[str] = None
     toolkit_library: Optional[str] = None
     secret_key: Optional[str] = None
+    privacy_masking: str = "on"
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
@@ -55,6 +58,11 @@ class Settings:
         settings.handover_db_url = env.get("HANDOVER_DB_URL") or None
         settings.toolkit_library = env.get("TOOLKIT_LIBRARY") or None
         settings.secret_key = env.get(SECRET_KEY_ENV) or None
+        settings.privacy_masking = env.get(MASKING_ENV) or "on"
+        try:
+            enabled_kinds(settings.privacy_masking)
+        except ValueError as e:
+            raise SystemExit(f"error: {e}") from e
         if settings.secret_key is not None and len(settings.secret_key) < 32:
             raise SystemExit(f"error: {SECRET_KEY_ENV} must be at least 32 characters long")
         return settings
@@ -156,6 +164,7 @@ class Assistant:
         if self.settings.toolkit_library:
             env["TOOLKIT_LIBRARY"] = self.settings.toolkit_library
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env[MASKING_ENV] = self.settings.privacy_masking
         # Secrets reach the Rasa server in its environment (never on a command line,
         # in a URL or a log line); the action server needs neither.
         env.pop(OPERATOR_TOKEN_ENV, None)
@@ -175,7 +184,7 @@ class Assistant:
             self._logs.append(handle)
             stdout = handle
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "rasa"] + args,
+            [sys.executable, "-m", "privacy.run"] + args,  # Rasa's CLI, with masked log lines
             cwd=ROOT,
             env=self._env(name),
             stdout=stdout,
