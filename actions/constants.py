@@ -42,6 +42,7 @@ UTTER_PAUSE_LINK = "utter_pause_link"
 UTTER_HANDOVER = "utter_handover"
 UTTER_ASK_WHICH_MEANING = "utter_ask_which_meaning"
 UTTER_MEANING_PREFIX = "utter_meaning_"
+UTTER_SERVICE_UNAVAILABLE = "utter_service_unavailable"
 
 # macro library ids the assistant sends from
 MACRO_CLIENT_TOOLKIT = "cs_client_toolkit"

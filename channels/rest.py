@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 
 from channels import guard
 from channels.identity import ConversationIds
-from channels.resilience import is_outage, make_store_strict
+from channels.resilience import install_action_fallback, is_outage, make_store_strict
 from channels.validation import InvalidRequest, client_message, parse_json_body
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class SignedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict]) -> InputChannel:
+        install_action_fallback()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

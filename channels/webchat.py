@@ -29,7 +29,7 @@ from socketio import AsyncServer
 from actions.constants import UTTER_HANDOVER
 from channels import guard
 from channels.identity import ConversationIds
-from channels.resilience import is_outage, make_store_strict
+from channels.resilience import install_action_fallback, is_outage, make_store_strict
 from channels.rest import STORE_DOWN
 from channels.validation import InvalidRequest, client_message
 
@@ -125,6 +125,7 @@ class WebChatInput(SocketIOInput):
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        install_action_fallback()
         ids = ConversationIds.from_env()
         origins = cors_origins_from_env()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=partial(origin_allowed, origins))

@@ -44,6 +44,13 @@ class Settings:
     toolkit_library: Optional[str] = None
     secret_key: Optional[str] = None
     privacy_masking: str = "on"
+    # Scale-out (README "Running in production"): Rasa's own parts on real services.
+    tracker_db_url: Optional[str] = None  # SQLAlchemy URL, e.g. postgresql://user:pw@db/rasa
+    lock_store_url: Optional[str] = None  # redis://[:password@]host:port/db
+    lock_store_prefix: Optional[str] = None  # alphanumeric, to share one Redis between deployments
+    event_broker_url: Optional[str] = None  # amqp://user:password@host:port
+    event_broker_queue: str = "rasa_events"
+    event_broker_exchange: str = "rasa-exchange"
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
@@ -59,6 +66,13 @@ class Settings:
         settings.toolkit_library = env.get("TOOLKIT_LIBRARY") or None
         settings.secret_key = env.get(SECRET_KEY_ENV) or None
         settings.privacy_masking = env.get(MASKING_ENV) or "on"
+        settings.tracker_db_url = env.get("TRACKER_DB_URL") or None
+        settings.lock_store_url = env.get("LOCK_STORE_URL") or None
+        settings.lock_store_prefix = env.get("LOCK_STORE_PREFIX") or None
+        settings.event_broker_url = env.get("EVENT_BROKER_URL") or None
+        settings.event_broker_queue = env.get("EVENT_BROKER_QUEUE") or settings.event_broker_queue
+        settings.event_broker_exchange = env.get("EVENT_BROKER_EXCHANGE") or settings.event_broker_exchange
+        settings.check_services()
         try:
             enabled_kinds(settings.privacy_masking)
         except ValueError as e:
@@ -66,6 +80,17 @@ class Settings:
         if settings.secret_key is not None and len(settings.secret_key) < 32:
             raise SystemExit(f"error: {SECRET_KEY_ENV} must be at least 32 characters long")
         return settings
+
+    def check_services(self) -> None:
+        """Clear errors for malformed scale-out settings, before anything starts."""
+        if self.tracker_db_url and "://" not in self.tracker_db_url:
+            raise SystemExit("error: TRACKER_DB_URL is not a database URL (e.g. postgresql://user@host/db)")
+        if self.lock_store_url and urlsplit(self.lock_store_url).scheme not in ("redis", "rediss"):
+            raise SystemExit("error: LOCK_STORE_URL must be a redis:// or rediss:// URL")
+        if self.lock_store_prefix and not self.lock_store_prefix.isalnum():
+            raise SystemExit("error: LOCK_STORE_PREFIX must be letters and digits only (Rasa's rule)")
+        if self.event_broker_url and urlsplit(self.event_broker_url).scheme not in ("amqp", "amqps"):
+            raise SystemExit("error: EVENT_BROKER_URL must be an amqp:// or amqps:// URL (RabbitMQ)")
 
     def signing_key(self) -> str:
         """The key that signs conversation ids: the setting, else one kept in the state directory."""
@@ -126,16 +151,55 @@ def _connect_host(host: str) -> str:
 
 
 def write_endpoints(settings: Settings) -> Path:
-    """endpoints.yml with this run's action server URL and tracker store file."""
+    """endpoints.yml for this run: action server URL, and where conversations, locks and events go.
+
+    By default conversations are in SQLite in the state directory, locks in memory
+    and there is no event broker. TRACKER_DB_URL, LOCK_STORE_URL and
+    EVENT_BROKER_URL move them to Rasa's SQL tracker store (PostgreSQL), Redis
+    lock store and RabbitMQ event broker: the scale-out configuration.
+    """
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
     tracker = endpoints.get("tracker_store") or {}
-    if tracker.get("type") == "SQL" and tracker.get("dialect") == "sqlite":
+    if settings.tracker_db_url:
+        # Rasa reads ${VAR} from its environment: the password stays out of the file.
+        endpoints["tracker_store"] = {"type": "SQL", "url": "${TRACKER_DB_URL}"}
+    elif tracker.get("type") == "SQL" and tracker.get("dialect") == "sqlite":
         db = Path(tracker.get("db", "tracker.db"))
         tracker["db"] = str(settings.state_dir / db.name)
         endpoints["tracker_store"] = tracker
+    if settings.lock_store_url:
+        parts = urlsplit(settings.lock_store_url)
+        lock: Dict[str, object] = {
+            # Rasa's RedisLockStore with atomic ticket changes across replicas
+            "type": "channels.lock_store.AtomicRedisLockStore",
+            "url": parts.hostname or "localhost",
+            "port": parts.port or 6379,
+            "db": int(parts.path.strip("/") or 0),
+            "use_ssl": parts.scheme == "rediss",
+        }
+        if parts.password:
+            lock["password"] = parts.password
+        if settings.lock_store_prefix:
+            lock["key_prefix"] = settings.lock_store_prefix
+        endpoints["lock_store"] = lock
+    if settings.event_broker_url:
+        parts = urlsplit(settings.event_broker_url)
+        masking = bool(enabled_kinds(settings.privacy_masking))
+        endpoints["event_broker"] = {
+            "type": "privacy.broker.MaskingPikaEventBroker" if masking else "pika",
+            "url": parts.hostname or "localhost",
+            "port": parts.port or 5672,
+            "username": parts.username or "guest",
+            "password": parts.password or "guest",
+            "queues": [settings.event_broker_queue],
+            "exchange_name": settings.event_broker_exchange,
+            "raise_on_failure": True,
+        }
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     path = settings.state_dir / "endpoints.runtime.yml"
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)  # it may hold service passwords
     path.write_text(
         "# Written by the launcher from endpoints.yml at each start; edit endpoints.yml.\n"
         + yaml.safe_dump(endpoints, sort_keys=False),
@@ -171,6 +235,8 @@ class Assistant:
         env.pop(SECRET_KEY_ENV, None)
         if name == "rasa":
             env[SECRET_KEY_ENV] = self.settings.signing_key()
+            if self.settings.tracker_db_url:
+                env["TRACKER_DB_URL"] = self.settings.tracker_db_url
             env["ASSISTANT_CORS_ORIGINS"] = " ".join(self.settings.cors)
             if self.settings.operator_token:
                 env[OPERATOR_TOKEN_ENV] = self.settings.operator_token
@@ -193,15 +259,21 @@ class Assistant:
         )
 
     def start(self) -> None:
+        self.start_server("actions")
+        self.start_server("rasa")
+
+    def start_server(self, name: str) -> None:
+        """Start one of the two servers ("actions" or "rasa"), e.g. again after ``stop_server``."""
         s = self.settings
-        endpoints = write_endpoints(s)
-        self._spawn("actions", ["run", "actions", "--actions", "actions", "--port", str(s.action_port)])
+        if name == "actions":
+            self._spawn("actions", ["run", "actions", "--actions", "actions", "--port", str(s.action_port)])
+            return
         args = [
             "run",
             "--model",
             str(self.model),
             "--endpoints",
-            str(endpoints),
+            str(write_endpoints(s)),
             "--credentials",
             "credentials.yml",
             "--interface",
@@ -216,14 +288,25 @@ class Assistant:
             args += ["--enable-api"]
         self._spawn("rasa", args)
 
+    def stop_server(self, name: str, timeout: float = 20.0) -> None:
+        """Stop one server, as a crash or a deployment would."""
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+
     def wait_until_ready(self, timeout: float = 300.0) -> float:
-        """Seconds until both servers answered; raises if one exits or time runs out."""
+        """Seconds until the started servers answered; raises if one exits or time runs out."""
         started = time.monotonic()
         checks = {
             "actions": f"{self.settings.action_url}/health",
             "rasa": f"{self.settings.rasa_url}/",
         }
-        pending = dict(checks)
+        pending = {name: url for name, url in checks.items() if name in self.processes}
         while pending:
             for name, process in self.processes.items():
                 if process.poll() is not None:
