@@ -5,7 +5,8 @@
   ``--auth-token`` reads the token from ``?token=`` in the URL, where proxies,
   access logs and browser histories keep it; it is not used. A request that
   puts a ``token`` in its URL is refused, whatever its path.
-- Every response gets security headers (pages set their own CSP first).
+- Every response gets security headers; a page keeps the Content-Security-Policy
+  it sets, an HTML page without one gets a same-origin-only policy.
 
 Our channels attach this to the app when Rasa registers them
 (``attach(blueprint)``); it is installed once per app.
@@ -43,6 +44,12 @@ BASE_HEADERS: Dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cache-Control": "no-store",
 }
+# A page that sets no policy of its own may load its own scripts, styles and
+# images and talk to its own server; nothing else, and no framing.
+HTML_DEFAULT_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -77,6 +84,9 @@ def install_on(app: Sanic, token: Optional[str] = None) -> None:
         return None
 
     async def add_headers(request: Request, resp: HTTPResponse) -> None:
+        is_html = (resp.content_type or "").startswith("text/html")
+        if is_html and "Content-Security-Policy" not in resp.headers:
+            resp.headers["Content-Security-Policy"] = HTML_DEFAULT_CSP
         for name, value in BASE_HEADERS.items():
             if name not in resp.headers:
                 resp.headers[name] = value
