@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import yaml
@@ -51,6 +51,8 @@ class Settings:
     event_broker_url: Optional[str] = None  # amqp://user:password@host:port
     event_broker_queue: str = "rasa_events"
     event_broker_exchange: str = "rasa-exchange"
+    servers: Tuple[str, ...] = ("actions", "rasa")  # which of the two this machine runs
+    action_server_url: Optional[str] = None  # another machine's action server, for a Rasa-only replica
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
@@ -72,6 +74,13 @@ class Settings:
         settings.event_broker_url = env.get("EVENT_BROKER_URL") or None
         settings.event_broker_queue = env.get("EVENT_BROKER_QUEUE") or settings.event_broker_queue
         settings.event_broker_exchange = env.get("EVENT_BROKER_EXCHANGE") or settings.event_broker_exchange
+        servers = tuple(env.get("ASSISTANT_SERVERS", "actions rasa").replace(",", " ").split())
+        if not servers or set(servers) - {"actions", "rasa"}:
+            raise SystemExit("error: ASSISTANT_SERVERS lists 'actions', 'rasa' or both")
+        settings.servers = servers
+        settings.action_server_url = (env.get("ACTION_SERVER_URL") or "").rstrip("/") or None
+        if settings.action_server_url and urlsplit(settings.action_server_url).scheme not in ("http", "https"):
+            raise SystemExit("error: ACTION_SERVER_URL must be an http(s) URL, e.g. http://actions.internal:5055")
         settings.check_services()
         try:
             enabled_kinds(settings.privacy_masking)
@@ -110,6 +119,8 @@ class Settings:
 
     @property
     def action_url(self) -> str:
+        if self.action_server_url:
+            return self.action_server_url
         return f"http://{_connect_host(self.host)}:{self.action_port}"
 
 
@@ -259,8 +270,10 @@ class Assistant:
         )
 
     def start(self) -> None:
-        self.start_server("actions")
-        self.start_server("rasa")
+        """Start the servers this machine runs (both by default; see ASSISTANT_SERVERS)."""
+        for name in ("actions", "rasa"):
+            if name in self.settings.servers:
+                self.start_server(name)
 
     def start_server(self, name: str) -> None:
         """Start one of the two servers ("actions" or "rasa"), e.g. again after ``stop_server``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -58,11 +59,12 @@ def services():
         _remove_redis_keys(f"toolkittest{suffix}")
 
 
-def replica_settings(env, state_dir, action_port):
+def replica_settings(env, state_dir, action_port, servers):
     """A replica's settings, from the documented environment variables only."""
     return Settings.from_env(
         {
             **env,
+            "ASSISTANT_SERVERS": servers,
             "RASA_PORT": str(free_port()),
             "ACTION_PORT": str(action_port),
             "ASSISTANT_STATE_DIR": str(state_dir),
@@ -79,15 +81,19 @@ def replicas(services, tmp_path_factory):
         pytest.fail("no current model: run `make test`, which trains it")
     action_port = free_port()
     first = Assistant(
-        replica_settings(services, tmp_path_factory.mktemp("a"), action_port), model, tmp_path_factory.mktemp("la")
+        replica_settings(services, tmp_path_factory.mktemp("a"), action_port, "actions rasa"),
+        model,
+        tmp_path_factory.mktemp("la"),
     )
     second = Assistant(
-        replica_settings(services, tmp_path_factory.mktemp("b"), action_port), model, tmp_path_factory.mktemp("lb")
+        replica_settings(services, tmp_path_factory.mktemp("b"), action_port, "rasa"),
+        model,
+        tmp_path_factory.mktemp("lb"),
     )
     try:
         first.start()  # the action server and replica A
         first.wait_until_ready()
-        second.start_server("rasa")  # replica B, same action server
+        second.start()  # replica B: ASSISTANT_SERVERS=rasa, the same action server
         second.wait_until_ready()
         yield first, second
     finally:
@@ -242,3 +248,61 @@ def test_tickets_stay_unique_when_replicas_take_them_at_the_same_moment(services
     for ticket in tickets:
         stores[0].cleanup(conversation, ticket)
     assert stores[0].get_lock(conversation) is None  # the last one out removed the lock
+
+
+def test_the_scale_out_endpoints_come_from_environment_variables_only(tmp_path):
+    import yaml
+
+    from launcher.servers import write_endpoints
+
+    settings = Settings.from_env(
+        {
+            "ASSISTANT_STATE_DIR": str(tmp_path),
+            "TRACKER_DB_URL": "postgresql://rasa:s3cret@db.internal/assistant",
+            "LOCK_STORE_URL": "rediss://:pw@redis.internal:6380/2",
+            "LOCK_STORE_PREFIX": "assistant",
+            "EVENT_BROKER_URL": "amqp://rasa:mq@mq.internal:5671",
+            "ASSISTANT_SERVERS": "rasa",
+            "ACTION_SERVER_URL": "http://actions.internal:5055/",
+        }
+    )
+    path = write_endpoints(settings)
+    endpoints = yaml.safe_load(path.read_text())
+    assert endpoints["action_endpoint"] == {"url": "http://actions.internal:5055/webhook"}
+    assert endpoints["tracker_store"] == {"type": "SQL", "url": "${TRACKER_DB_URL}"}
+    assert "s3cret" not in path.read_text()  # Rasa reads the URL from its environment
+    lock = endpoints["lock_store"]
+    assert lock["type"] == "channels.lock_store.AtomicRedisLockStore"
+    assert (lock["url"], lock["port"], lock["db"], lock["use_ssl"], lock["key_prefix"]) == (
+        "redis.internal",
+        6380,
+        2,
+        True,
+        "assistant",
+    )
+    broker = endpoints["event_broker"]
+    assert broker["type"] == "privacy.broker.MaskingPikaEventBroker"
+    assert (broker["url"], broker["port"], broker["username"], broker["queues"]) == (
+        "mq.internal",
+        5671,
+        "rasa",
+        ["rasa_events"],
+    )
+    assert path.stat().st_mode & 0o077 == 0
+    assert settings.servers == ("rasa",)
+
+
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("TRACKER_DB_URL", "db.internal", "not a database URL"),
+        ("LOCK_STORE_URL", "http://redis", "redis://"),
+        ("LOCK_STORE_PREFIX", "my-prefix", "letters and digits"),
+        ("EVENT_BROKER_URL", "kafka://x", "amqp://"),
+        ("ASSISTANT_SERVERS", "rasa nginx", "ASSISTANT_SERVERS"),
+        ("ACTION_SERVER_URL", "actions:5055", "http(s) URL"),
+    ],
+)
+def test_a_malformed_scale_out_setting_is_a_clear_error(name, value, says):
+    with pytest.raises(SystemExit, match=re.escape(says)):
+        Settings.from_env({name: value})
