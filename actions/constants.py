@@ -47,6 +47,7 @@ UTTER_AGENT_JOINED = "utter_agent_joined"
 UTTER_HANDOVER_RESUMED = "utter_handover_resumed"
 UTTER_HANDOVER_CLOSED = "utter_handover_closed"
 UTTER_HANDOVER_TIMEOUT = "utter_handover_timeout"
+UTTER_SERVICE_UNAVAILABLE = "utter_service_unavailable"
 
 # macro library ids the assistant sends from
 MACRO_CLIENT_TOOLKIT = "cs_client_toolkit"

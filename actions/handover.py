@@ -15,6 +15,7 @@ from actions import constants as c
 from actions.handover_store import HandOver, HandOverStore
 from actions.macro_library import get_library
 from desk import outbound
+from privacy.masking import mask_text
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,11 @@ def transcript_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]
             continue
         metadata = event.get("metadata") or {}
         sender = "client" if kind == "user" else ("agent" if metadata.get("from_agent") else "bot")
-        line: Dict[str, Any] = {"from": sender, "text": event.get("text"), "time": _iso(event.get("timestamp"))}
+        line: Dict[str, Any] = {
+            "from": sender,
+            "text": mask_text(event.get("text")),  # e-mail, phone and card numbers masked
+            "time": _iso(event.get("timestamp")),
+        }
         if sender == "agent":
             line["agent"] = metadata.get("agent")
         if kind == "user":

@@ -13,18 +13,25 @@ Both are configured in ``credentials.yml``.
 from __future__ import annotations
 
 import logging
+import os
 import re
+from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from socketio import AsyncServer
 
 from actions.constants import UTTER_HANDOVER
-from channels import live
+from channels import guard, live
+from channels.identity import ConversationIds
+from channels.resilience import install_action_fallback, is_outage, make_store_strict
+from channels.rest import STORE_DOWN
+from channels.validation import InvalidRequest, client_message
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ STATIC_FILES = {
     ),
 }
 SAFE_SCHEMES = ("http", "https", "mailto")
+CORS_ORIGINS_ENV = "ASSISTANT_CORS_ORIGINS"
 # [label](target); the target may hold one level of balanced parentheses.
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)")
 
@@ -64,6 +72,7 @@ def security_headers(csp: str) -> Dict[str, str]:
         "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "SAMEORIGIN",
         "Cache-Control": "no-cache",
     }
 
@@ -98,7 +107,17 @@ class SafeSocketIOOutput(SocketIOOutput):
 
 
 class WebChatInput(SocketIOInput):
-    """Rasa's socket.io channel with ``SafeSocketIOOutput`` for every reply."""
+    """Rasa's socket.io channel, with signed conversation ids and checked input.
+
+    ``session_request`` with a token this server issued resumes that
+    conversation; with none (or a forged one) a new conversation is issued. The
+    token comes back in ``session_confirm``. The socket joins the room of the
+    plain conversation id, which is also Rasa's sender id, and may then send
+    ``user_uttered`` for that conversation only. A message that is refused gets
+    a ``message_rejected`` event: ``{"status": 4xx, "error": "what is wrong"}``.
+    """
+
+    rejected_evt = "message_rejected"
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
@@ -106,13 +125,90 @@ class WebChatInput(SocketIOInput):
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def with_safe_output(message: UserMessage) -> None:
-            message.output_channel = SafeSocketIOOutput(self.sio, self.bot_message_evt)
-            await on_new_message(message)
+        install_action_fallback()
+        ids = ConversationIds.from_env()
+        origins = cors_origins_from_env()
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=partial(origin_allowed, origins))
+        bp = SocketBlueprint(sio, self.socketio_path, "webchat_socketio", __name__)
+        guard.attach(bp)
+        self.sio = sio
+        app_ref: Dict[str, Any] = {}
 
-        blueprint = super().blueprint(with_safe_output)
-        live.register(self.sio, self.bot_message_evt)  # for agents' replies (channels/live.py)
-        return blueprint
+        live.register(sio, self.bot_message_evt)  # for agents' replies (channels/live.py)
+
+        @bp.listener("after_server_start")
+        async def remember_app(app, _loop) -> None:
+            app_ref["app"] = app
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        async def reject(sid: str, status: int, message: str) -> None:
+            await sio.emit(self.rejected_evt, {"status": status, "error": message}, room=sid)
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            offered = data.get("session_id") if isinstance(data, dict) else None
+            conversation_id = ids.verify(offered)
+            token = offered if conversation_id else ids.issue()
+            conversation_id = conversation_id or ids.verify(token)
+            previous = (await sio.get_session(sid, namespace=self.namespace)).get("conversation_id")
+            if previous and previous != conversation_id:
+                sio.leave_room(sid, previous, namespace=self.namespace)
+            await sio.save_session(sid, {"conversation_id": conversation_id}, namespace=self.namespace)
+            sio.enter_room(sid, conversation_id, namespace=self.namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            conversation_id = (await sio.get_session(sid, namespace=self.namespace)).get("conversation_id")
+            if conversation_id is None:
+                await reject(sid, 400, "no conversation yet: send session_request first")
+                return
+            try:
+                incoming = client_message(data, "session_id")
+            except InvalidRequest as e:
+                await reject(sid, e.status, e.message)
+                return
+            if ids.verify(incoming.token) != conversation_id:
+                await reject(sid, 403, "'session_id' is not the conversation this connection was given")
+                return
+            message = UserMessage(
+                incoming.text,
+                SafeSocketIOOutput(sio, self.bot_message_evt),
+                conversation_id,
+                input_channel=self.name(),
+                metadata=incoming.metadata,
+            )
+            agent = getattr(app_ref.get("app").ctx, "agent", None) if app_ref.get("app") else None
+            make_store_strict(agent)
+            try:
+                await on_new_message(message)
+            except Exception as e:  # noqa: BLE001 - the client hears about it, the log has the cause
+                if is_outage(e):
+                    logger.error("a backing service is down (%s); message refused", type(e).__name__)
+                    await reject(sid, 503, STORE_DOWN)
+                else:
+                    logger.exception("handling a socket.io message failed")
+                    await reject(sid, 500, "the assistant failed to handle this message")
+
+        return bp
+
+
+def cors_origins_from_env() -> List[str]:
+    return [o for o in os.environ.get(CORS_ORIGINS_ENV, "").split() if o]
+
+
+def origin_allowed(origins: List[str], origin: Optional[str], environ: Dict[str, Any]) -> bool:
+    """socket.io: the server's own origin and the configured exact origins only."""
+    if not origin:
+        return True
+    if origin in origins:
+        return True
+    host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST")
+    scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http").split(",")[0]
+    return bool(host) and origin == f"{scheme.strip()}://{host.split(',')[0].strip()}"
 
 
 class ChatPageInput(InputChannel):
@@ -145,4 +241,5 @@ class ChatPageInput(InputChannel):
                 headers=security_headers("default-src 'none'"),
             )
 
+        guard.attach(page)
         return page

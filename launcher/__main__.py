@@ -142,7 +142,7 @@ def run() -> int:
     try:
         seconds = assistant.wait_until_ready()
         api_state = (
-            "on, guarded by the operator token (?token=...)"
+            "on, guarded by the operator token (header 'Authorization: Bearer <token>')"
             if settings.operator_token
             else "off (set RASA_OPERATOR_TOKEN to turn it on)"
         )
@@ -155,8 +155,8 @@ def run() -> int:
             f"\nThe assistant is ready ({seconds:.1f} s).\n"
             f"  Chat page:           {settings.rasa_url}/chat/\n"
             f"  Chat over REST:      POST {settings.rasa_url}/webhooks/rest/webhook\n"
-            f"                       e.g. curl -s {settings.rasa_url}/webhooks/rest/webhook "
-            "-d '{\"sender\": \"me\", \"message\": \"my freelancer stopped answering\"}'\n"
+            f"                       (first POST {settings.rasa_url}/webhooks/rest/conversations "
+            "for a conversation id: see README)\n"
             f"  Chat over socket.io: {settings.rasa_url}/socket.io/ (events user_uttered / bot_uttered)\n"
             f"  Rasa HTTP API:       {api_state}\n"
             f"  Agent page and API:  {agent_state}\n"

@@ -147,6 +147,9 @@ def install_warm_up() -> None:
 def main(argv: Optional[List[str]] = None) -> None:
     import skops.io  # noqa: F401 - first, while few modules are loaded (see above)
 
+    from privacy import logs
+
+    logs.install()  # no e-mail, phone or card number in a log line (privacy/logs.py)
     install_validator_built_once()
     install_sqlite_tracker_store_settings()
     install_warm_up()

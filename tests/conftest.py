@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
+import urllib.error
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +109,41 @@ def local_settings(state_dir: Path, **overrides: Any):
     return Settings(**values)
 
 
+def new_conversation(rasa_url: str) -> str:
+    """A conversation id issued by the server (the only kind it accepts)."""
+    req = urllib.request.Request(f"{rasa_url}/webhooks/rest/conversations", data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=30) as response:
+        assert response.status == 201
+        return json.loads(response.read())["conversation_id"]
+
+
+def post_json(url: str, body: Any = None, headers: Optional[Dict[str, str]] = None, raw: Optional[bytes] = None):
+    """(status, decoded JSON or None) of a POST (or a GET when there is no body)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as e:
+        payload = e.read()
+        try:
+            return e.code, json.loads(payload or b"null")
+        except ValueError:
+            return e.code, payload.decode("utf-8", "replace")
+
+
+def say(rasa_url: str, conversation: str, text: str) -> List[Dict[str, Any]]:
+    """The bot's replies to ``text`` in ``conversation`` (a token from new_conversation)."""
+    status, replies = post_json(f"{rasa_url}/webhooks/rest/webhook", {"sender": conversation, "message": text})
+    assert status == 200, replies
+    return replies
+
+
+def plain_id(conversation: str) -> str:
+    """The id Rasa, the tracker store and the hand-over store know a conversation by."""
+    return conversation.split(".", 1)[0]
+
+
 @contextmanager
 def running_assistant(settings, log_dir: Path):
     """Both servers of the current model, started as `make run` starts them."""
@@ -165,12 +203,28 @@ def handover_store(tmp_path, monkeypatch):
     store.dispose()
 
 
+FIGURE_MODULES = {
+    "tests.test_nlu_quality": "NLU quality on tests/nlu/test_nlu.yml",
+    "tests.test_hostile_input": "Hostile input (fuzz)",
+    "tests.test_reliability": "Concurrency and faults",
+    "tests.test_scale_out": "Scale-out on PostgreSQL, Redis and RabbitMQ",
+}
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Print the model-quality figures, so every run shows them."""
+    """Print the measured figures (model quality, fuzz, load, faults), so every run shows them."""
     import sys
 
-    figures = getattr(sys.modules.get("tests.test_nlu_quality"), "FIGURES", {})
-    if figures:
-        terminalreporter.section("NLU quality on tests/nlu/test_nlu.yml")
-        for name, value in figures.items():
-            terminalreporter.write_line(f"{name}: {value}")
+    reliability = {}
+    for module, title in FIGURE_MODULES.items():
+        figures = getattr(sys.modules.get(module), "FIGURES", {})
+        if figures:
+            terminalreporter.section(title)
+            for name, value in figures.items():
+                terminalreporter.write_line(f"{name}: {value}")
+            if module != "tests.test_nlu_quality":
+                reliability[title] = figures
+    if reliability:
+        out = ROOT / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        (out / "reliability.json").write_text(json.dumps(reliability, indent=2) + "\n", encoding="utf-8")

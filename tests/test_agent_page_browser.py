@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from actions.handover_store import HandOverStore
-from tests.conftest import AGENTS
+from tests.conftest import AGENTS, plain_id
 from tests.test_widget_browser import ARTIFACTS, send
 from toolkit.library import load_library
 
@@ -58,7 +58,7 @@ def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion
     send(client, "my freelancer stopped answering 5 days ago and still bills hours on my hourly contract")
     client.locator(".tk-choice", has_text="Yes, connect me with a person").click()
     client.locator(".tk-banner-handover").wait_for(state="visible", timeout=20000)
-    session_id = client.evaluate("localStorage.getItem('tk-chat-session')")
+    session_id = plain_id(client.evaluate("localStorage.getItem('tk-chat-session')"))
     client.focus(".tk-input")
     client.keyboard.type(ATTACK)
     client.keyboard.press("Enter")

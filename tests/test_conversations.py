@@ -19,6 +19,7 @@ SENT_BY_ACTIONS = {
     c.UTTER_PAUSE_LINK,
     c.UTTER_HANDOVER,
     c.UTTER_ASK_WHICH_MEANING,
+    c.UTTER_SERVICE_UNAVAILABLE,  # the Rasa server, when the action server is down
     "utter_default",  # action_default_fallback
     # sent by the agent desk
     c.UTTER_AGENT_JOINED,

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from actions.handover_store import HandOverStore
-from tests.conftest import AGENTS
+from tests.conftest import AGENTS, new_conversation, plain_id
 from toolkit.library import load_library
 
 pytestmark = pytest.mark.e2e
@@ -79,17 +79,34 @@ def bob(server):
     return Agent(server, "bob")
 
 
-def say(server, sender, text):
-    status, replies, _ = call(f"{server.rasa_url}/webhooks/rest/webhook", "POST", {"sender": sender, "message": text})
-    assert status == 200
+TOKENS: dict = {}
+
+
+def token_of(server, name):
+    """The server-issued conversation token this module calls ``name`` (REST clients)."""
+    if name not in TOKENS:
+        TOKENS[name] = new_conversation(server.rasa_url)
+    return TOKENS[name]
+
+
+def conversation_id(server, name):
+    """The plain id the agent side knows the conversation ``name`` by."""
+    return plain_id(token_of(server, name))
+
+
+def say(server, name, text):
+    status, replies, _ = call(
+        f"{server.rasa_url}/webhooks/rest/webhook", "POST", {"sender": token_of(server, name), "message": text}
+    )
+    assert status == 200, replies
     return replies
 
 
-def hand_over(server, store, sender, *messages):
+def hand_over(server, store, name, *messages):
     for text in messages:
-        say(server, sender, text)
-    record = store.open_for(sender)
-    assert record is not None, f"no hand-over for {sender}"
+        say(server, name, text)
+    record = store.open_for(conversation_id(server, name))
+    assert record is not None, f"no hand-over for {name}"
     return record
 
 
@@ -100,16 +117,26 @@ class ChatClient:
         import socketio
 
         self.url = server.rasa_url
-        self.session_id = "sio-" + uuid.uuid4().hex
+        self.token = None  # issued by the server in session_confirm
         self.received: asyncio.Queue = asyncio.Queue()
         self.client = socketio.AsyncClient(reconnection=False)
         self.client.on("bot_uttered", self.received.put_nowait)
 
+    @property
+    def session_id(self):
+        """The plain conversation id (the hand-over's), inside the signed token."""
+        return plain_id(self.token)
+
     async def __aenter__(self):
         confirmed = asyncio.Event()
-        self.client.on("session_confirm", lambda _: confirmed.set())
+
+        def on_confirm(token):
+            self.token = token
+            confirmed.set()
+
+        self.client.on("session_confirm", on_confirm)
         await self.client.connect(self.url, transports=["websocket"], socketio_path="/socket.io")
-        await self.client.emit("session_request", {"session_id": self.session_id})
+        await self.client.emit("session_request", {})
         await asyncio.wait_for(confirmed.wait(), 15)
         return self
 
@@ -117,7 +144,7 @@ class ChatClient:
         await self.client.disconnect()
 
     async def say(self, text):
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        await self.client.emit("user_uttered", {"message": text, "session_id": self.token})
 
     async def next(self, timeout=20):
         return await asyncio.wait_for(self.received.get(), timeout)
@@ -266,7 +293,7 @@ def test_a_conversation_id_uses_its_latest_client_messages(server, alice):
     sender = "assist-" + uuid.uuid4().hex[:8]
     say(server, sender, "the freelancer I hired has gone silent for days")
     say(server, sender, "no thanks")
-    answer = alice("POST", "/suggestions", {"conversation_id": sender})
+    answer = alice("POST", "/suggestions", {"conversation_id": conversation_id(server, sender)})
     assert answer["suggestions"][0]["macro_id"] == "toolkit_specific_concern"
     assert [u["text"] for u in answer["understood"]] == ["no thanks", "the freelancer I hired has gone silent for days"]
 
@@ -352,10 +379,10 @@ def test_a_closed_chat_starts_afresh_on_the_next_message(server, store, alice):
     closed = alice("POST", f"/handovers/{record.id}/resolve", {"outcome": "closed"})
     assert closed["outcome"] == "closed"
     assert say(server, sender, "what happens if a freelancer never delivers?")[0]["text"] == WHAT_IF
-    assert store.open_for(sender) is None
+    assert store.open_for(conversation_id(server, sender)) is None
     # asking again later opens a new hand-over
     say(server, sender, "can I talk to a real person")
-    assert store.open_for(sender).id != record.id
+    assert store.open_for(conversation_id(server, sender)).id != record.id
 
 
 def test_a_released_hand_over_goes_back_to_the_queue_for_another_agent(server, store, alice, bob):

@@ -13,8 +13,9 @@ import pytest
 
 from actions.handover_store import HandOverStore
 from desk import outbound
-from tests.conftest import agent_env, free_port, local_settings, running_assistant
-from tests.test_desk_api import call, say
+from tests.conftest import agent_env, free_port, local_settings, new_conversation, plain_id, running_assistant
+from tests.conftest import say as say_in
+from tests.test_desk_api import call
 
 pytestmark = pytest.mark.e2e
 
@@ -62,11 +63,12 @@ def test_a_long_wait_is_told_to_the_client_and_the_desk_gets_the_hand_over_once_
     )
     settings = local_settings(tmp_path / "state", env=env)
     store = HandOverStore(settings.handover_db_url)
-    sender = "waits-" + uuid.uuid4().hex[:8]
     try:
         with running_assistant(settings, tmp_path / "logs") as assistant:
-            say(settings, sender, "my freelancer asked me to pay him outside the platform")
-            say(settings, sender, "a human please")
+            token = new_conversation(settings.rasa_url)
+            sender = plain_id(token)
+            say_in(settings.rasa_url, token, "my freelancer asked me to pay him outside the platform")
+            say_in(settings.rasa_url, token, "a human please")
             record = store.open_for(sender)
             assert record.priority == "high"
 

@@ -2,6 +2,9 @@
  * The Client Toolkit chat widget.
  *
  * Talks to the assistant over Rasa's socket.io channel with session persistence.
+ * The server issues the conversation id (signed) in session_confirm; the widget
+ * keeps it and offers it again after a reload, and starts afresh when the server
+ * does not accept it.
  * Everything is built with DOM calls and textContent: no string of client, bot
  * or agent text is ever parsed as HTML. Only [label](url) links whose target is
  * http, https or mailto become links (the server filters the same way).
@@ -87,9 +90,8 @@
     this.store = storage();
     this.server = root.getAttribute("data-server") || (scriptSrc ? new URL(scriptSrc).origin : window.location.origin);
     this.sessionKey = "tk-chat-session";
-    this.sessionId = this.store.getItem(this.sessionKey) || this.newSessionId();
-    this.store.setItem(this.sessionKey, this.sessionId);
-    this.history = this.loadHistory();
+    this.sessionId = this.store.getItem(this.sessionKey) || null; /* issued by the server */
+    this.history = this.sessionId ? this.loadHistory() : [];
     this.handedOver = this.history.reduce(function (on, m) {
       return m.handover ? true : (m.handoverEnded ? false : on);
     }, false);
@@ -100,9 +102,17 @@
     this.connect();
   }
 
-  Chat.prototype.newSessionId = function () {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
-    return String(Date.now()) + Math.random().toString(16).slice(2);
+  /* The server confirmed `token` as this chat's conversation; a new one means a fresh chat. */
+  Chat.prototype.adopt = function (token) {
+    if (typeof token !== "string" || !token) return;
+    if (token === this.sessionId) return;
+    if (this.sessionId) this.store.removeItem(this.historyKey());
+    this.sessionId = token;
+    this.store.setItem(this.sessionKey, token);
+    this.history = [];
+    this.handedOver = false;
+    while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
+    this.updateHandover();
   };
 
   Chat.prototype.historyKey = function () { return "tk-chat-history:" + this.sessionId; };
@@ -186,7 +196,7 @@
 
   /* Sends `message` (a text or a button payload); shows `shown` as the client's words. */
   Chat.prototype.send = function (message, shown) {
-    if (!this.socket || !this.socket.connected) {
+    if (!this.socket || !this.socket.connected || !this.sessionId) {
       this.showError("Not connected. Your message was not sent; it will be possible again once the connection is back.");
       return false;
     }
@@ -254,6 +264,7 @@
   Chat.prototype.receive = function (data) {
     if (!data || typeof data !== "object") return;
     this.setTyping(false);
+    this.showError("");
     var text = typeof data.text === "string" ? data.text : "";
     var choices = (data.quick_replies || data.buttons || []).filter(function (c) {
       return c && typeof c.title === "string" && typeof c.payload === "string";
@@ -283,9 +294,10 @@
     var socket = window.io(this.server, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
     this.socket = socket;
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: self.sessionId });
+      socket.emit("session_request", self.sessionId ? { session_id: self.sessionId } : {});
     });
-    socket.on("session_confirm", function () {
+    socket.on("session_confirm", function (token) {
+      self.adopt(token);
       self.status.textContent = "Online";
       self.showError("");
       self.sendButton.disabled = false;
@@ -299,6 +311,11 @@
     socket.on("disconnect", lost);
     socket.on("connect_error", lost);
     socket.on("bot_uttered", function (data) { self.receive(data); });
+    socket.on("message_rejected", function (data) {
+      self.setTyping(false);
+      var reason = data && typeof data.error === "string" ? data.error : "the message was refused";
+      self.showError("Your last message was not delivered: " + reason + ".");
+    });
   };
 
   function start() {
