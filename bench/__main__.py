@@ -132,7 +132,7 @@ class Run:
     def __init__(self, bot, training: Optional[Training]) -> None:
         self.bot = bot
         self.training = training
-        self.talker = Talker(bot.url, bot.conversations)
+        self.talker = Talker(bot.url, bot.conversations, issued_ids=bot.issues_conversation_ids)
         self.sent = 0
         self.figures: Dict[str, Any] = {"levels": [], "memory": {}, "soak": None}
 

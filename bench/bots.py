@@ -95,6 +95,8 @@ class OurBot:
     """This assistant as deployed: the action server and the Rasa server, via the launcher."""
 
     name = "ours"
+    # REST senders are conversation ids the server issues (POST /webhooks/rest/conversations)
+    issues_conversation_ids = True
     conversations = OUR_CONVERSATIONS
 
     def __init__(self, model: Path, state_dir: Path, log_dir: Path) -> None:
@@ -127,6 +129,7 @@ class ReferenceBot:
     """The stock `rasa init` project, served by `rasa run` as its README says."""
 
     name = "reference"
+    issues_conversation_ids = False  # stock Rasa takes any sender
     conversations = REFERENCE_CONVERSATIONS
 
     def __init__(self, project: Path, model: Path, log_dir: Path) -> None:

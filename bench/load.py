@@ -87,8 +87,13 @@ def check_loopback(url: str) -> None:
 class Talker:
     """Sends messages to one bot's REST webhook and times each reply."""
 
-    def __init__(self, base_url: str, conversations: Sequence[Sequence[str]], run_id: str = "") -> None:
+    def __init__(
+        self, base_url: str, conversations: Sequence[Sequence[str]], run_id: str = "", issued_ids: bool = False
+    ) -> None:
         check_loopback(base_url)
+        # With issued_ids, each conversation first asks the server for its id (not timed),
+        # as a real client of this assistant does; otherwise the sender is made up here.
+        self.issue_url = f"{base_url}/webhooks/rest/conversations" if issued_ids else None
         if not conversations or not all(conversations):
             raise ValueError("at least one non-empty conversation script is needed")
         self.url = f"{base_url}/webhooks/rest/webhook"
@@ -113,6 +118,17 @@ class Talker:
             result.errors += 1
             result.error_examples.append(f"{type(e).__name__} for {text!r}: {e}")
 
+    async def new_sender(self, session: aiohttp.ClientSession, number: int) -> Optional[str]:
+        if self.issue_url is None:
+            return f"bench-{self.run_id}-{number}"
+        try:
+            async with session.post(self.issue_url) as response:
+                if response.status != 201:
+                    return None
+                return (await response.json())["conversation_id"]
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError):
+            return None
+
     async def run(self, concurrency: int, messages: int, max_seconds: float) -> PhaseResult:
         """``concurrency`` conversations at once, each its messages one after the other.
 
@@ -128,7 +144,11 @@ class Talker:
             while True:
                 number = next(self._numbers)
                 script = self.conversations[number % len(self.conversations)]
-                sender = f"bench-{self.run_id}-{number}"
+                sender = await self.new_sender(session, number)
+                if sender is None:
+                    result.errors += 1
+                    result.error_examples.append("no conversation id from the server")
+                    return
                 for text in script:
                     if next(budget) >= messages or time.monotonic() > deadline:
                         return

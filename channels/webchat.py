@@ -47,6 +47,8 @@ STATIC_FILES = {
 }
 SAFE_SCHEMES = ("http", "https", "mailto")
 CORS_ORIGINS_ENV = "ASSISTANT_CORS_ORIGINS"
+SOCKETIO_QUEUE_ENV = "SOCKETIO_MESSAGE_QUEUE"
+SOCKETIO_CHANNEL_ENV = "SOCKETIO_CHANNEL"
 # [label](target); the target may hold one level of balanced parentheses.
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)")
 
@@ -128,7 +130,11 @@ class WebChatInput(SocketIOInput):
         install_action_fallback()
         ids = ConversationIds.from_env()
         origins = cors_origins_from_env()
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=partial(origin_allowed, origins))
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=partial(origin_allowed, origins),
+            **message_queue_from_env(),
+        )
         bp = SocketBlueprint(sio, self.socketio_path, "webchat_socketio", __name__)
         guard.attach(bp)
         self.sio = sio
@@ -194,6 +200,23 @@ class WebChatInput(SocketIOInput):
                     await reject(sid, 500, "the assistant failed to handle this message")
 
         return bp
+
+
+def message_queue_from_env() -> Dict[str, Any]:
+    """Several Rasa replicas: emits (an agent's reply above all) reach a client on any replica.
+
+    With ``SOCKETIO_MESSAGE_QUEUE`` (a Redis URL; the launcher sets it from
+    ``LOCK_STORE_URL``), every emit goes through Redis pub/sub, so a message
+    sent from one replica reaches the sockets connected to the others.
+    python-socketio pickles these messages: the Redis must be one you trust.
+    """
+    url = os.environ.get(SOCKETIO_QUEUE_ENV)
+    if not url:
+        return {}
+    from socketio import AsyncRedisManager
+
+    channel = os.environ.get(SOCKETIO_CHANNEL_ENV) or "toolkit-socketio"
+    return {"client_manager": AsyncRedisManager(url, channel=channel)}
 
 
 def cors_origins_from_env() -> List[str]:

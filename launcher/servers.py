@@ -254,6 +254,9 @@ class Assistant:
             if self.settings.tracker_db_url:
                 env["TRACKER_DB_URL"] = self.settings.tracker_db_url
             env["ASSISTANT_CORS_ORIGINS"] = " ".join(self.settings.cors)
+            if self.settings.lock_store_url:  # replicas share socket.io emits through the same Redis
+                env["SOCKETIO_MESSAGE_QUEUE"] = self.settings.lock_store_url
+                env["SOCKETIO_CHANNEL"] = f"{self.settings.lock_store_prefix or 'toolkit'}-socketio"
             if self.settings.operator_token:
                 env[OPERATOR_TOKEN_ENV] = self.settings.operator_token
         else:  # nor the agents' tokens or the help desk's signing secret

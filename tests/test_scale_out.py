@@ -19,8 +19,9 @@ import pytest
 from actions.handover_store import HandOverStore
 from launcher.model import current_model
 from launcher.servers import Assistant, Settings
-from tests.conftest import free_port, new_conversation, plain_id, post_json, say
+from tests.conftest import agent_env, free_port, new_conversation, plain_id, post_json, say
 from tests.services import RABBITMQ_URL, REDIS_URL, require, throwaway_postgres_database
+from tests.test_desk_api import Agent, ChatClient
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +91,8 @@ def replicas(services, tmp_path_factory):
         model,
         tmp_path_factory.mktemp("lb"),
     )
+    for replica in (first, second):  # the agent side on too, for the desk across replicas
+        replica.settings.env = agent_env()
     try:
         first.start()  # the action server and replica A
         first.wait_until_ready()
@@ -147,6 +150,26 @@ def test_one_conversation_alternating_between_two_replicas_is_whole_and_in_order
             "seconds for the conversation": round(seconds, 1),
         }
     )
+
+
+async def test_an_agent_on_one_replica_reaches_a_client_connected_to_the_other(replicas, services):
+    """socket.io emits go through Redis: the desk on replica B talks to a chat open on replica A."""
+    first, second = replicas
+    store = HandOverStore(services["HANDOVER_DB_URL"])
+    try:
+        async with ChatClient(first.settings) as client:
+            await client.say("I want to talk to a human")
+            await client.until(lambda m: m.get("handover") is True)
+            record = store.open_for(client.session_id)
+            bob = Agent(second.settings, "bob")
+            await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/claim")
+            joined = await client.next()
+            assert joined["text"].startswith("bob from our support team has joined")
+            await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/reply", {"text": "Hello from replica B"})
+            assert await client.next() == {"text": "Hello from replica B", "from_agent": True, "agent": "bob"}
+    finally:
+        store.dispose()
+    FIGURES["agent on replica B reaches a chat open on replica A"] = "yes"
 
 
 def test_simultaneous_messages_to_both_replicas_are_serialised_by_the_redis_lock(replicas):
@@ -268,7 +291,7 @@ def test_the_scale_out_endpoints_come_from_environment_variables_only(tmp_path):
     )
     path = write_endpoints(settings)
     endpoints = yaml.safe_load(path.read_text())
-    assert endpoints["action_endpoint"] == {"url": "http://actions.internal:5055/webhook"}
+    assert endpoints["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
     assert endpoints["tracker_store"] == {"type": "SQL", "url": "${TRACKER_DB_URL}"}
     assert "s3cret" not in path.read_text()  # Rasa reads the URL from its environment
     lock = endpoints["lock_store"]
