@@ -306,7 +306,8 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
             text = _text(body, "text")
             parses = [{**(await rasa_agent.parse_message(text)), "text": text}]
         else:
-            conversation_id = _text(body, "conversation_id", limit=255)
+            # the plain id (as in hand-overs), or a client's signed token: its id part
+            conversation_id = _text(body, "conversation_id", limit=255).split(".", 1)[0]
             tracker = await conv.tracker_of(rasa_agent, conversation_id)
             if tracker is None:
                 raise ApiError(404, f"no conversation with id '{conversation_id}'")

@@ -296,6 +296,8 @@ def test_a_conversation_id_uses_its_latest_client_messages(server, alice):
     answer = alice("POST", "/suggestions", {"conversation_id": conversation_id(server, sender)})
     assert answer["suggestions"][0]["macro_id"] == "toolkit_specific_concern"
     assert [u["text"] for u in answer["understood"]] == ["no thanks", "the freelancer I hired has gone silent for days"]
+    by_token = alice("POST", "/suggestions", {"conversation_id": token_of(server, sender)})
+    assert by_token == answer
 
 
 # --- the desk, end to end ----------------------------------------------------------------------
