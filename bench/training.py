@@ -131,19 +131,7 @@ def our_training(log: Path, retrain: bool = False, cache_dir: Path = CACHE_DIR, 
     print("==> timing one full training of this assistant (rasa train, into a temporary folder)", flush=True)
     started = _now()
     with tempfile.TemporaryDirectory(prefix="ours-train-", dir=cache_dir) as tmp:
-        command = [
-            *model_mod.rasa_command(),
-            "train",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            "data",
-            "--out",
-            tmp,
-            "--force",
-        ]
+        command = model_mod.train_command(Path(tmp))
         seconds = _run_timed(command, ROOT, log, timeout, _env(pythonpath=ROOT))
     training = Training(
         model=str(served),

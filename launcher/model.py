@@ -57,6 +57,12 @@ def rasa_command() -> List[str]:
     return [sys.executable, "-m", "rasa"]
 
 
+def train_command(out: Path, *extra: str) -> List[str]:
+    """`rasa train` of this project's config, domain and data into ``out``."""
+    files = ["--config", "config.yml", "--domain", "domain.yml", "--data", "data"]
+    return rasa_command() + ["train", *files, "--out", str(out), *extra, "--force"]
+
+
 def ensure_model(force: bool = False, models_dir: Path = MODELS_DIR) -> Path:
     """The current model, trained first when missing; older ones are removed after."""
     target = model_path(models_dir=models_dir)
@@ -66,20 +72,7 @@ def ensure_model(force: bool = False, models_dir: Path = MODELS_DIR) -> Path:
     print("==> training the Rasa model (config, domain or data changed)")
     models_dir.mkdir(parents=True, exist_ok=True)
     fixed_name = target.name[: -len(".tar.gz")]
-    command = rasa_command() + [
-        "train",
-        "--config",
-        "config.yml",
-        "--domain",
-        "domain.yml",
-        "--data",
-        "data",
-        "--out",
-        str(models_dir),
-        "--fixed-model-name",
-        fixed_name,
-        "--force",
-    ]
+    command = train_command(models_dir, "--fixed-model-name", fixed_name)
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0 or not target.is_file():
         raise SystemExit(f"error: training failed (exit {result.returncode}); see the output above")
