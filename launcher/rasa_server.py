@@ -2,7 +2,7 @@
 
 The launcher starts the Rasa server through this module (the arguments are
 `rasa`'s, unchanged). Measured with a profile of the start and of messages
-through the server (README "Performance"), five things cost time that need not:
+through the server (README "Performance"), six things cost time that need not:
 
 1. **skops imported after TensorFlow.** The intent classifier is stored with
    skops; importing ``skops.io`` builds its list of trusted types by searching
@@ -35,6 +35,9 @@ through the server (README "Performance"), five things cost time that need not:
    them all (0.8 s each, measured here), in the middle of some client's message.
    After the warm-up they are moved out of the collector's way
    (``gc.freeze()``); what is made afterwards is collected as usual.
+6. **Loading the spaCy pipeline twice.** Rasa's graph asked for the same
+   pipeline twice while loading the model, about a second each here; it is
+   now loaded once per process (again when it is rebuilt).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import gc
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 logger = logging.getLogger(__name__)
@@ -123,6 +127,29 @@ async def warm_up(agent: Any) -> Optional[float]:
     return time.monotonic() - started
 
 
+def install_spacy_model_cache() -> None:
+    """Each spaCy pipeline is loaded once per process (Rasa asked for ours twice at start).
+
+    Loading ``build/spacy_toolkit_en`` takes about a second here; the two
+    requests come from the same model and get the same, read-only pipeline.
+    The cache is keyed by the pipeline's files too, so a rebuilt pipeline is
+    loaded afresh.
+    """
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+
+    load = SpacyNLP.load_model
+    loaded: Dict[Any, Any] = {}
+
+    def load_once(spacy_model_name: str) -> Any:
+        meta = Path(spacy_model_name) / "meta.json"
+        key = (spacy_model_name, meta.stat().st_mtime_ns if meta.is_file() else None)
+        if key not in loaded:
+            loaded[key] = load(spacy_model_name)
+        return loaded[key]
+
+    SpacyNLP.load_model = staticmethod(load_once)
+
+
 def install_warm_up() -> None:
     """Warm the agent up right after Rasa loads it, before the server takes requests."""
     import rasa.core.run as rasa_run
@@ -152,6 +179,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     logs.install()  # no e-mail, phone or card number in a log line (privacy/logs.py)
     install_validator_built_once()
     install_sqlite_tracker_store_settings()
+    install_spacy_model_cache()
     install_warm_up()
     from rasa.__main__ import main as rasa_main
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 
 import pytest
 import rasa.core.tracker_store as tracker_store
@@ -89,3 +91,27 @@ def test_the_warm_up_parses_and_predicts_but_stores_no_conversation(tmp_path):
     seconds = asyncio.run(rasa_server.warm_up(agent))
     assert seconds is not None and seconds >= 0
     assert list(asyncio.run(agent.tracker_store.keys())) == []
+
+
+def test_the_spacy_pipeline_is_loaded_once_and_again_after_a_rebuild(monkeypatch, tmp_path):
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+
+    loads = []
+    original = SpacyNLP.load_model
+
+    def counting(name):
+        loads.append(name)
+        return original(name)
+
+    monkeypatch.setattr(SpacyNLP, "load_model", staticmethod(counting))
+    rasa_server.install_spacy_model_cache()
+    pipeline = tmp_path / "spacy_toolkit_en"
+    shutil.copytree(ROOT / "build" / "spacy_toolkit_en", pipeline)
+    first = SpacyNLP.load_model(str(pipeline))
+    second = SpacyNLP.load_model(str(pipeline))
+    assert second is first and len(loads) == 1
+    assert [t.lemma_ for t in first.model("billed hours")] == ["bill", "hour"]
+    meta = pipeline / "meta.json"
+    # the pipeline rebuilt: its files are newer
+    os.utime(meta, ns=(meta.stat().st_atime_ns, meta.stat().st_mtime_ns + 10**9))
+    assert SpacyNLP.load_model(str(pipeline)) is not first and len(loads) == 2
