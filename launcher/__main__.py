@@ -75,10 +75,23 @@ def install_widget() -> None:
     stamp.write_text(wanted + "\n")
 
 
+def save_trusted_types() -> None:
+    """skops' trusted type lists, saved for the Rasa server's start (launcher/trusted_types.py)."""
+    from launcher import trusted_types
+
+    if trusted_types.read() is not None:
+        return
+    # in a fresh process: this one must not import skops (and all of scikit-learn) for it
+    result = subprocess.run([sys.executable, "-m", "launcher.trusted_types"], cwd=ROOT)
+    if result.returncode != 0:
+        print("note: skops' trusted types were not saved; the Rasa server builds them at each start")
+
+
 def setup(force_train: bool = False):
     check()
     build_spacy()
     install_widget()
+    save_trusted_types()
     return model_mod.ensure_model(force=force_train)
 
 

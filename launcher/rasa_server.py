@@ -38,6 +38,22 @@ through the server (README "Performance"), six things cost time that need not:
 6. **Loading the spaCy pipeline twice.** Rasa's graph asked for the same
    pipeline twice while loading the model, about a second each here; it is
    now loaded once per process (again when it is rebuilt).
+7. **Importing TensorFlow and matplotlib, which nothing here uses.** Rasa
+   imports TensorFlow at start through three chains whatever the pipeline:
+   its featurizers' helper module (``rasa.utils.train_utils``, for two
+   training callbacks and a batch generator), the model's *training* graph,
+   whose classes are all resolved on load (its validator imports DIET and
+   TED), and spaCy's thinc, which imports TensorFlow when it is installed.
+   Its server imports matplotlib through its test module. Together about 4 s
+   of every start here. Now the helper's names are imported when first used
+   (``launcher/lazy.py``), the training graph is read when first asked for,
+   thinc is imported as if TensorFlow were absent (it would only need it for
+   models wrapped from TensorFlow; our spaCy pipeline has none), and Rasa's
+   plots are imported when first drawn. A pipeline that does use TensorFlow
+   still gets it: its components import it as they always did.
+8. **skops' trusted types rebuilt at every start.** Read from the file the
+   set-up saves instead, while the installed packages are the ones it was
+   saved for (``launcher/trusted_types.py``).
 """
 
 from __future__ import annotations
@@ -53,6 +69,13 @@ logger = logging.getLogger(__name__)
 
 WARM_UP_TEXT = "hello"
 WARM_UP_SENDER = "launcher-warm-up"  # never stored: the tracker lives in memory only
+
+# What rasa.utils.train_utils imports from Rasa's TensorFlow modules; it uses them
+# only inside functions that train or build a TensorFlow model.
+TENSORFLOW_NAMES_IN_TRAIN_UTILS = {
+    "rasa.utils.tensorflow.callback": ["RasaTrainingLogger", "RasaModelCheckpoint"],
+    "rasa.utils.tensorflow.data_generator": ["RasaBatchDataGenerator"],
+}
 
 
 def install_validator_built_once() -> None:
@@ -171,8 +194,61 @@ def install_warm_up() -> None:
     rasa_run.load_agent_on_start = load_agent_and_warm_up
 
 
+def install_train_schema_on_demand() -> None:
+    """A loaded model's training graph is read when something first asks for it.
+
+    A model archive holds two graphs: the one that trained it and the one that
+    predicts. Rasa resolves every component class of both when it reads the
+    archive's metadata; the training graph's validator imports DIET, TED and
+    so TensorFlow. Serving never looks at the training graph. It is now
+    deserialized, with Rasa's own code, on the first read of its nodes; the
+    prediction graph is resolved at load as before, so a component that cannot
+    be found still stops the start with Rasa's own error.
+    """
+    import copy
+
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.storage.storage import ModelMetadata
+
+    class GraphSchemaOnDemand(GraphSchema):
+        def __init__(self, serialized: Dict[str, Any]) -> None:  # noqa: D107 (no super: nodes come later)
+            self._serialized = copy.deepcopy(serialized)  # GraphSchema.from_dict changes its input
+            self._nodes: Optional[Dict[str, Any]] = None
+
+        @property
+        def nodes(self) -> Dict[str, Any]:  # type: ignore[override]
+            if self._nodes is None:
+                self._nodes = GraphSchema.from_dict(copy.deepcopy(self._serialized)).nodes
+            return self._nodes
+
+    rasa_from_dict = ModelMetadata.from_dict.__func__  # type: ignore[attr-defined]
+
+    def from_dict(cls: type, serialized: Dict[str, Any]) -> Any:
+        metadata = rasa_from_dict(cls, {**serialized, "train_schema": {"nodes": {}}})
+        metadata.train_schema = GraphSchemaOnDemand(serialized["train_schema"])
+        return metadata
+
+    ModelMetadata.from_dict = classmethod(from_dict)  # type: ignore[assignment]
+
+
+def defer_unused_imports() -> None:
+    """TensorFlow and matplotlib are imported when first used, not at start (see above)."""
+    from launcher.lazy import import_with_deferred, import_without
+
+    import_with_deferred("rasa.utils.train_utils", TENSORFLOW_NAMES_IN_TRAIN_UTILS)
+    # spaCy's thinc imports TensorFlow when installed, for models wrapped from it (ours has none)
+    import_without("thinc.compat", ["tensorflow"])
+    # Rasa's server imports its test code (for /model/test), which imports its plots
+    import_with_deferred("rasa.nlu.test", {"rasa.utils.plotting": None})
+
+
 def main(argv: Optional[List[str]] = None) -> None:
+    from launcher import trusted_types
+
+    trusted_types.install()  # skops' saved lists when current, else it builds them (see its module)
     import skops.io  # noqa: F401 - first, while few modules are loaded (see above)
+
+    defer_unused_imports()
 
     from privacy import logs
 
@@ -180,6 +256,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     install_validator_built_once()
     install_sqlite_tracker_store_settings()
     install_spacy_model_cache()
+    install_train_schema_on_demand()
     install_warm_up()
     from rasa.__main__ import main as rasa_main
 

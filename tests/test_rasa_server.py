@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 import rasa.core.tracker_store as tracker_store
@@ -14,7 +15,7 @@ from rasa.shared.core.domain import Domain
 
 from launcher import rasa_server
 from launcher.model import current_model
-from tests.conftest import ROOT
+from tests.conftest import ROOT, new_conversation, say
 
 
 @pytest.fixture
@@ -115,3 +116,35 @@ def test_the_spacy_pipeline_is_loaded_once_and_again_after_a_rebuild(monkeypatch
     # the pipeline rebuilt: its files are newer
     os.utime(meta, ns=(meta.stat().st_atime_ns, meta.stat().st_mtime_ns + 10**9))
     assert SpacyNLP.load_model(str(pipeline)) is not first and len(loads) == 2
+
+
+@pytest.mark.e2e
+def test_the_served_assistant_answers_without_loading_tensorflow_or_matplotlib(desk_assistant):
+    # Rasa imports both at start whatever the pipeline; ours needs neither (README "Performance")
+    conversation = new_conversation(desk_assistant.settings.rasa_url)
+    replies = say(desk_assistant.settings.rasa_url, conversation, "my freelancer stopped answering and still bills")
+    assert any("pause" in reply.get("text", "").lower() for reply in replies)
+    maps = Path(f"/proc/{desk_assistant.processes['rasa'].pid}/maps").read_text()
+    assert "spacy" in maps or "thinc" in maps or "numpy" in maps  # it is the server's own map
+    assert "tensorflow" not in maps
+    assert "matplotlib" not in maps
+
+
+def test_the_model_loads_with_its_training_graph_read_only_when_asked_for(monkeypatch):
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.storage import ModelMetadata
+
+    model = current_model()
+    if model is None:
+        pytest.fail("no current model: run `make test`, which trains it")
+    rasa_metadata = LocalModelStorage.metadata_from_archive(model)
+    monkeypatch.setattr(ModelMetadata, "from_dict", ModelMetadata.__dict__["from_dict"])
+    rasa_server.install_train_schema_on_demand()
+
+    metadata = LocalModelStorage.metadata_from_archive(model)
+    assert metadata.predict_schema == rasa_metadata.predict_schema
+    assert isinstance(metadata.train_schema, GraphSchema)
+    assert metadata.train_schema._nodes is None  # nothing of it resolved yet
+    assert metadata.train_schema.as_dict() == rasa_metadata.train_schema.as_dict()
+    assert metadata.train_schema.target_names == rasa_metadata.train_schema.target_names
