@@ -244,6 +244,7 @@ class Assistant:
         if self.settings.toolkit_library:
             env["TOOLKIT_LIBRARY"] = self.settings.toolkit_library
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no usage reports to Rasa from our servers
         env[MASKING_ENV] = self.settings.privacy_masking
         # Secrets reach the Rasa server in its environment (never on a command line,
         # in a URL or a log line); the action server needs none of them.

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from launcher import model
-from launcher.servers import Settings, write_endpoints
+from launcher.servers import Assistant, Settings, write_endpoints
 from tests.conftest import ROOT
 
 
@@ -57,6 +57,15 @@ def test_runtime_endpoints_point_at_this_runs_action_server_and_state(tmp_path):
     text = write_endpoints(settings).read_text()
     assert "url: http://127.0.0.1:6123/webhook" in text
     assert f"db: {tmp_path / 'tracker.db'}" in text
+
+
+def test_both_servers_start_with_rasas_usage_reports_off_unless_asked_for(tmp_path, monkeypatch):
+    monkeypatch.delenv("RASA_TELEMETRY_ENABLED", raising=False)
+    assistant = Assistant(Settings(state_dir=tmp_path), tmp_path / "model.tar.gz")
+    assert assistant._env("rasa")["RASA_TELEMETRY_ENABLED"] == "false"
+    assert assistant._env("actions")["RASA_TELEMETRY_ENABLED"] == "false"
+    monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")  # an operator's own choice stands
+    assert assistant._env("rasa")["RASA_TELEMETRY_ENABLED"] == "true"
 
 
 def test_bootstrap_says_what_to_install_when_python_310_is_missing(tmp_path):
