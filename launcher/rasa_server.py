@@ -255,6 +255,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     logs.install()  # no e-mail, phone or card number in a log line (privacy/logs.py)
     install_validator_built_once()
     install_sqlite_tracker_store_settings()
+    from launcher import tracker_store
+
+    tracker_store.install()  # the store's per-message statements built once (see its module)
     install_spacy_model_cache()
     install_train_schema_on_demand()
     install_warm_up()
