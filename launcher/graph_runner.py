@@ -38,17 +38,17 @@ class SequentialGraphRunner(DaskGraphRunner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plans: Dict[Tuple[str, ...], List[Tuple[str, Tuple[str, ...]]]] = {}
+        self._plans: Dict[Tuple[str, ...], Dict[str, Tuple[str, ...]]] = {}
 
-    def plan(self, targets: List[str]) -> List[Tuple[str, Tuple[str, ...]]]:
-        """The nodes ``targets`` need, each after its parents, with the names of its parents."""
+    def plan(self, targets: List[str]) -> Dict[str, Tuple[str, ...]]:
+        """The nodes ``targets`` need, in the order they run (each after its parents): their parents."""
         key = tuple(targets)
         if key not in self._plans:
             nodes = self._graph_schema.minimal_graph_schema(targets).nodes
             needs = {name: tuple(node.needs.values()) for name, node in nodes.items()}
             parents_in_graph = {name: [p for p in parents if p in nodes] for name, parents in needs.items()}
-            sorter = graphlib.TopologicalSorter(parents_in_graph)
-            self._plans[key] = [(name, needs[name]) for name in sorter.static_order()]
+            order = graphlib.TopologicalSorter(parents_in_graph).static_order()
+            self._plans[key] = {name: needs[name] for name in order}
         return self._plans[key]
 
     def run(self, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None) -> Dict[str, Any]:
@@ -56,14 +56,13 @@ class SequentialGraphRunner(DaskGraphRunner):
         run_targets = targets if targets else self._graph_schema.target_names
         plan = self.plan(run_targets)
         outputs: Dict[str, Any] = {}
-        nodes = {name for name, _ in plan}
         for name, value in (inputs or {}).items():
-            if isinstance(value, str) and value in nodes:
+            if isinstance(value, str) and value in plan:
                 raise GraphRunError(f"The input {name!r} is {value!r}, the name of a node of the graph: rename it.")
             outputs[name] = (name, value)  # as a node's output: (its name, its value)
-        logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}.")
+        logger.debug("Running graph with inputs: %s, targets: %s and %s.", inputs, targets, self._execution_context)
         try:
-            for name, parents in plan:
+            for name, parents in plan.items():
                 outputs[name] = self._instantiated_nodes[name](*(outputs.get(parent, parent) for parent in parents))
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
