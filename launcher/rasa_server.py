@@ -61,8 +61,8 @@ through the server (README "Performance"), these cost time that need not:
 10. **Dask's bookkeeping around each run of the graph.** Each parse and each
     prediction rebuilt a dask graph and its order, then ran the nodes one
     after the other anyway; now they run in a plan made once per set of
-    targets (``launcher/graph_runner.py``): 6.8 → 5.1 ms of CPU a parse here,
-    the same answers.
+    targets (``launcher/graph_runner.py``): 2.8–3.1 → 2.1–2.4 ms of CPU a
+    parse here, the same answers.
 """
 
 from __future__ import annotations

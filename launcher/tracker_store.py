@@ -4,8 +4,8 @@ Every message costs the SQL tracker store two round trips through
 SQLAlchemy's ORM: reading the conversation's latest session (``_retrieve``),
 then, to save, counting what of it is stored and adding the new events one ORM
 object at a time (``save``). A sampling profile of the Rasa server (README
-"Performance") put a third of each message's time in that store, most of it in
-building ORM queries and objects rather than in the database.
+"Performance") put two fifths of each message's handling in that store, most
+of it in building ORM queries and objects rather than in the database.
 
 ``install()`` gives ``SQLTrackerStore`` the same two operations as Core
 statements built once per process: the same tables, the same rows and columns,
