@@ -26,6 +26,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
 logger = logging.getLogger(__name__)
 
 SENDER = "sender_id"  # the one parameter of the read and count statements
@@ -66,8 +68,6 @@ def statements_for(events: Any) -> Statements:
 
 def event_row(sender_id: str, event: Any) -> Dict[str, Any]:
     """One row of the events table for ``event``: the columns Rasa fills, with its values."""
-    from rasa.shared.nlu.constants import INTENT_NAME_KEY
-
     data = event.as_dict()
     intent = data.get("parse_data", {}).get("intent", {})
     return {
