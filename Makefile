@@ -17,11 +17,11 @@ train:  ## retrain even if the model is current
 check:  ## validate the macro library and the entity patterns
 	@scripts/bootstrap.sh check
 
-lint:  ## ruff: lint and format check (the suite runs it too)
+lint:  ## ruff (lint, format check) and mypy (types); the suite runs them too
 	@scripts/bootstrap.sh lint
 
 bench:  ## side-by-side benchmark against the stock `rasa init` bot (options: BENCH_ARGS="--help")
 	@scripts/bootstrap.sh bench $(BENCH_ARGS)
 
 clean:  ## remove what the set-up made (keeps state/: conversations and hand-overs)
-	rm -rf .venv build models .rasa results .pytest_cache
+	rm -rf .venv build models .rasa results .pytest_cache .mypy_cache

@@ -11,9 +11,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import BinaryIO, Dict, List, Optional
 
-from launcher.servers import Assistant, Settings
+from launcher.servers import Assistant
+from settings.launch import LaunchSettings
 
 # Conversations as clients have them. Each turn of each script gets a reply
 # (no hand-over: a paused conversation answers nothing, by design).
@@ -100,7 +101,7 @@ class OurBot:
     conversations = OUR_CONVERSATIONS
 
     def __init__(self, model: Path, state_dir: Path, log_dir: Path) -> None:
-        self.settings = Settings(
+        self.settings = LaunchSettings(
             rasa_port=free_port(),
             action_port=free_port(),
             state_dir=state_dir,
@@ -139,7 +140,7 @@ class ReferenceBot:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: Optional[subprocess.Popen] = None
-        self._log = None
+        self._log: Optional[BinaryIO] = None
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)

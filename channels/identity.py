@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import uuid
 from typing import Optional
 
-SECRET_KEY_ENV = "ASSISTANT_SECRET_KEY"  # noqa: S105 - the variable's name, not a key
+from settings.channels import secret_key
+from settings.variables import SECRET_KEY
+
 MIN_KEY_LENGTH = 32
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
@@ -36,15 +37,15 @@ class ConversationIds:
 
     def __init__(self, key: str) -> None:
         if len(key) < MIN_KEY_LENGTH:
-            raise SecretKeyError(f"{SECRET_KEY_ENV} must be at least {MIN_KEY_LENGTH} characters long")
+            raise SecretKeyError(f"{SECRET_KEY} must be at least {MIN_KEY_LENGTH} characters long")
         self._key = key.encode("utf-8")
 
     @classmethod
     def from_env(cls) -> ConversationIds:
-        key = os.environ.get(SECRET_KEY_ENV, "")
+        key = secret_key() or ""
         if not key:
             raise SecretKeyError(
-                f"{SECRET_KEY_ENV} is not set: the channels sign conversation ids with it "
+                f"{SECRET_KEY} is not set: the channels sign conversation ids with it "
                 "(the launcher sets it; every replica needs the same value)"
             )
         return cls(key)

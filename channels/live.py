@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional
 
+from web.links import safe_text
+
 logger = logging.getLogger(__name__)
 
 _sio: Optional[Any] = None
@@ -26,11 +28,9 @@ def register(sio: Any, bot_message_evt: str) -> None:
 
 async def push(conversation_id: str, message: Dict[str, Any]) -> bool:
     """Emit ``message`` to the conversation's open chats; False when no socket.io channel runs."""
-    from channels.webchat import safe_text  # the same link filter as every bot message
-
     if _sio is None:
         return False
-    if "text" in message:
+    if "text" in message:  # the same link filter as every bot message
         message = {**message, "text": safe_text(message["text"])}
     await _sio.emit(_event, message, room=conversation_id)
     return True

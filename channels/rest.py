@@ -6,16 +6,15 @@ Replaces Rasa's ``rest`` channel at the same URLs (``/webhooks/rest/...``):
   (``{"conversation_id": "<id>.<signature>"}``), the only way to get one;
 - ``POST /webhooks/rest/webhook`` takes ``{"sender": <token>, "message": ...}``.
   A token this server did not issue is refused (403); malformed bodies get a
-  400/413 that says what is wrong; the database being down is a 503.
+  400/413 that says what is wrong; the database being down is a 503 with an
+  incident id (``channels/delivery.py``).
 
 Rasa sees the plain conversation id only (see ``channels.identity``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -23,38 +22,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import guard
+from channels.delivery import deliver
 from channels.identity import ConversationIds
-from channels.resilience import install_action_fallback, is_outage, make_store_strict
-from channels.validation import InvalidRequest, client_message, parse_json_body
+from channels.validation import client_message
+from web import guard
+from web.http import ApiError, error_response, parse_json_body
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN_CONVERSATION = (
     "'sender' is not a conversation id this server issued: get one from POST /webhooks/rest/conversations"
 )
-STORE_DOWN = "the conversation store is unavailable; nothing was lost, please try again shortly"
-
-
-def error(status: int, message: str, **extra: Any) -> HTTPResponse:
-    return response.json({"error": message, **extra}, status=status)
-
-
-async def deliver(request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage):
-    """Hand ``message`` to Rasa; None when it went through, else the error response."""
-    make_store_strict(getattr(request.app.ctx, "agent", None))
-    try:
-        await on_new_message(message)
-    except asyncio.CancelledError:
-        raise
-    except Exception as e:  # noqa: BLE001 - every failure becomes a logged, clear answer
-        incident = uuid.uuid4().hex[:12]
-        if is_outage(e):
-            logger.error("incident %s: a backing service is down (%s)", incident, type(e).__name__)
-            return error(503, STORE_DOWN, incident=incident)
-        logger.exception("incident %s: handling a client message failed", incident)
-        return error(500, "the assistant failed to handle this message", incident=incident)
-    return None
+EXPECTED_BODY = "a JSON object with 'sender' and 'message'"
 
 
 class SignedRestInput(InputChannel):
@@ -69,7 +48,6 @@ class SignedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict]) -> InputChannel:
-        install_action_fallback()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -88,12 +66,13 @@ class SignedRestInput(InputChannel):
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                incoming = client_message(parse_json_body(request.body or b""), "sender")
-            except InvalidRequest as e:
-                return error(e.status, e.message)
+                body = parse_json_body(request.body or b"", expected=EXPECTED_BODY)
+                incoming = client_message(body, "sender")
+            except ApiError as e:
+                return error_response(e.status, e.message)
             conversation_id = self.ids.verify(incoming.token)
             if conversation_id is None:
-                return error(403, UNKNOWN_CONVERSATION)
+                return error_response(403, UNKNOWN_CONVERSATION)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 incoming.text,
@@ -102,7 +81,9 @@ class SignedRestInput(InputChannel):
                 input_channel=self.name(),
                 metadata=incoming.metadata,
             )
-            failed = await deliver(request, on_new_message, message)
-            return failed or response.json(collector.messages)
+            refused = await deliver(on_new_message, message)
+            if refused is not None:
+                return error_response(refused.status, refused.message, **refused.extra)
+            return response.json(collector.messages)
 
         return bp

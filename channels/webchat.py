@@ -1,8 +1,9 @@
 """The chat widget's side of the Rasa server.
 
 - ``WebChatInput``: Rasa's socket.io channel, with every bot message passing
-  ``safe_text`` on its way out (only http, https and mailto links survive) and
-  the hand-over message marked, so the page can show the hand-over state.
+  ``web.links.safe_text`` on its way out (only http, https and mailto links
+  survive) and the hand-over message marked, so the page can show the
+  hand-over state.
 - ``ChatPageInput``: serves the widget (``widget/``) and its one browser
   dependency under ``/chat/`` on the same server and port, with a
   Content-Security-Policy that forbids inline script.
@@ -13,8 +14,6 @@ Both are configured in ``credentials.yml``.
 from __future__ import annotations
 
 import logging
-import os
-import re
 from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional
@@ -26,12 +25,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from actions.constants import UTTER_HANDOVER
-from channels import guard, live
+from channels import live
+from channels.delivery import deliver
 from channels.identity import ConversationIds
-from channels.resilience import install_action_fallback, is_outage, make_store_strict
-from channels.rest import STORE_DOWN
-from channels.validation import InvalidRequest, client_message
+from channels.validation import client_message
+from settings.channels import ChannelSettings
+from toolkit.names import UTTER_HANDOVER
+from web import guard
+from web.headers import STATIC_CSP, page_headers
+from web.http import ApiError
+from web.links import safe_text
 
 logger = logging.getLogger(__name__)
 
@@ -40,45 +43,13 @@ WIDGET_DIR = ROOT / "widget"
 STATIC_FILES = {
     "widget.js": (WIDGET_DIR / "widget.js", "text/javascript; charset=utf-8"),
     "widget.css": (WIDGET_DIR / "widget.css", "text/css; charset=utf-8"),
+    # the one renderer of text with safe links, shared with the agent desk
+    "safe-links.js": (ROOT / "web" / "static" / "safe-links.js", "text/javascript; charset=utf-8"),
     "socket.io.min.js": (
         WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
         "text/javascript; charset=utf-8",
     ),
 }
-SAFE_SCHEMES = ("http", "https", "mailto")
-CORS_ORIGINS_ENV = "ASSISTANT_CORS_ORIGINS"
-SOCKETIO_QUEUE_ENV = "SOCKETIO_MESSAGE_QUEUE"
-SOCKETIO_CHANNEL_ENV = "SOCKETIO_CHANNEL"
-# [label](target); the target may hold one level of balanced parentheses.
-_MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)")
-
-
-def safe_text(text: Optional[str]) -> Optional[str]:
-    """Markdown links to anything but http(s) or mailto become their plain label."""
-    if not text:
-        return text
-
-    def keep_or_strip(match: re.Match[str]) -> str:
-        label, target = match.group(1), match.group(2)
-        scheme = target.split(":", 1)[0].lower() if ":" in target else ""
-        if scheme in SAFE_SCHEMES and (scheme == "mailto" or target.lower().startswith(f"{scheme}://")):
-            return match.group(0)
-        logger.warning("dropped a link with an unsafe target from a bot message")
-        return label
-
-    return _MARKDOWN_LINK.sub(keep_or_strip, text)
-
-
-def security_headers(csp: str) -> Dict[str, str]:
-    return {
-        "Content-Security-Policy": csp,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "SAMEORIGIN",
-        "Cache-Control": "no-cache",
-    }
-
-
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
@@ -127,31 +98,25 @@ class WebChatInput(SocketIOInput):
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        install_action_fallback()
         ids = ConversationIds.from_env()
-        origins = cors_origins_from_env()
+        settings = ChannelSettings.from_env()
         sio = AsyncServer(
             async_mode="sanic",
-            cors_allowed_origins=partial(origin_allowed, origins),
-            **message_queue_from_env(),
+            cors_allowed_origins=partial(origin_allowed, settings.cors_origins),
+            **message_queue(settings),
         )
         bp = SocketBlueprint(sio, self.socketio_path, "webchat_socketio", __name__)
         guard.attach(bp)
         self.sio = sio
-        app_ref: Dict[str, Any] = {}
 
         live.register(sio, self.bot_message_evt)  # for agents' replies (channels/live.py)
-
-        @bp.listener("after_server_start")
-        async def remember_app(app, _loop) -> None:
-            app_ref["app"] = app
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        async def reject(sid: str, status: int, message: str) -> None:
-            await sio.emit(self.rejected_evt, {"status": status, "error": message}, room=sid)
+        async def reject(sid: str, status: int, message: str, **extra: Any) -> None:
+            await sio.emit(self.rejected_evt, {"status": status, "error": message, **extra}, room=sid)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
@@ -174,7 +139,7 @@ class WebChatInput(SocketIOInput):
                 return
             try:
                 incoming = client_message(data, "session_id")
-            except InvalidRequest as e:
+            except ApiError as e:
                 await reject(sid, e.status, e.message)
                 return
             if ids.verify(incoming.token) != conversation_id:
@@ -187,22 +152,14 @@ class WebChatInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=incoming.metadata,
             )
-            agent = getattr(app_ref.get("app").ctx, "agent", None) if app_ref.get("app") else None
-            make_store_strict(agent)
-            try:
-                await on_new_message(message)
-            except Exception as e:  # noqa: BLE001 - the client hears about it, the log has the cause
-                if is_outage(e):
-                    logger.error("a backing service is down (%s); message refused", type(e).__name__)
-                    await reject(sid, 503, STORE_DOWN)
-                else:
-                    logger.exception("handling a socket.io message failed")
-                    await reject(sid, 500, "the assistant failed to handle this message")
+            refused = await deliver(on_new_message, message)
+            if refused is not None:
+                await reject(sid, refused.status, refused.message, **refused.extra)
 
         return bp
 
 
-def message_queue_from_env() -> Dict[str, Any]:
+def message_queue(settings: ChannelSettings) -> Dict[str, Any]:
     """Several Rasa replicas: emits (an agent's reply above all) reach a client on any replica.
 
     With ``SOCKETIO_MESSAGE_QUEUE`` (a Redis URL; the launcher sets it from
@@ -210,17 +167,11 @@ def message_queue_from_env() -> Dict[str, Any]:
     sent from one replica reaches the sockets connected to the others.
     python-socketio pickles these messages: the Redis must be one you trust.
     """
-    url = os.environ.get(SOCKETIO_QUEUE_ENV)
-    if not url:
+    if not settings.socketio_queue:
         return {}
     from socketio import AsyncRedisManager
 
-    channel = os.environ.get(SOCKETIO_CHANNEL_ENV) or "toolkit-socketio"
-    return {"client_manager": AsyncRedisManager(url, channel=channel)}
-
-
-def cors_origins_from_env() -> List[str]:
-    return [o for o in os.environ.get(CORS_ORIGINS_ENV, "").split() if o]
+    return {"client_manager": AsyncRedisManager(settings.socketio_queue, channel=settings.socketio_channel)}
 
 
 def origin_allowed(origins: List[str], origin: Optional[str], environ: Dict[str, Any]) -> bool:
@@ -229,7 +180,7 @@ def origin_allowed(origins: List[str], origin: Optional[str], environ: Dict[str,
         return True
     if origin in origins:
         return True
-    host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST")
+    host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST") or ""
     scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http").split(",")[0]
     return bool(host) and origin == f"{scheme.strip()}://{host.split(',')[0].strip()}"
 
@@ -250,7 +201,7 @@ class ChatPageInput(InputChannel):
         @page.route("/", methods=["GET"])
         async def chat_page(request: Request) -> HTTPResponse:
             body = (WIDGET_DIR / "chat.html").read_text(encoding="utf-8")
-            return response.html(body, headers=security_headers(PAGE_CSP))
+            return response.html(body, headers=page_headers(PAGE_CSP))
 
         @page.route("/static/<name>", methods=["GET"])
         async def static(request: Request, name: str) -> HTTPResponse:
@@ -261,7 +212,7 @@ class ChatPageInput(InputChannel):
             return response.raw(
                 path.read_bytes(),
                 content_type=content_type,
-                headers=security_headers("default-src 'none'"),
+                headers=page_headers(STATIC_CSP),
             )
 
         guard.attach(page)

@@ -16,8 +16,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed, Event, Restarted
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from actions.handover import transcript_from_events
 from channels import live
+from handover.conversation import transcript_from_events
 
 logger = logging.getLogger(__name__)
 

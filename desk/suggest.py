@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence
 
-from actions import constants as c
+from toolkit import names
 from toolkit.library import Macro, MacroLibrary
 
 # weight of the latest client message about a topic, the one before it, and the one before that
 RECENCY_WEIGHTS = (1.0, 0.7, 0.5)
-IGNORED_INTENTS = (c.INTENT_NLU_FALLBACK,)
+IGNORED_INTENTS = (names.INTENT_NLU_FALLBACK,)
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,32 @@ class Suggestion:
 
 
 def entities_of(parse: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The entities found, each with the client's whole words it was found in."""
+    message = parse.get("text") or ""
     return [
-        {"entity": e.get("entity"), "value": e.get("value"), "text": e.get("text") or e.get("value")}
+        {"entity": e.get("entity"), "value": e.get("value"), "text": _whole_words(message, e)}
         for e in parse.get("entities") or []
     ]
+
+
+def _whole_words(message: str, entity: Dict[str, Any]) -> str:
+    """The words an entity spans, never a fragment of one ("hasn't replied", not "n't replied").
+
+    spaCy splits "hasn't" into "has" and "n't", and a pattern may start at the
+    second part; the span is widened to the word boundaries of the message.
+    """
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(message):
+        return str(entity.get("text") or entity.get("value") or "")
+    while start > 0 and _in_word(message[start - 1]):
+        start -= 1
+    while end < len(message) and _in_word(message[end]):
+        end += 1
+    return message[start:end]
+
+
+def _in_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "'’-"
 
 
 def ranking_of(parse: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -77,12 +99,12 @@ def suggest(
     for parse in parses:
         ranking = ranking_of(parse)
         top = ranking[0]["name"] if ranking else None
-        if top not in c.TOPIC_INTENTS:
+        if top not in names.TOPIC_INTENTS:
             continue  # "yes", "thanks", "a human please": says nothing about the topic
         weight = next(weights, None)
         if weight is None:
             break
-        if top == c.INTENT_OUT_OF_SCOPE:
+        if top == names.INTENT_OUT_OF_SCOPE:
             continue
         for entry in ranking:
             score = weight * float(entry.get("confidence") or 0.0)

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import List
 
 from launcher import model as model_mod
-from launcher.servers import ROOT, Assistant, Settings
+from launcher.servers import Assistant
+from settings.launch import ROOT, LaunchSettings
+from settings.read import SettingsError
+from settings.read import value as setting
+from settings.variables import CHROMIUM_PATH
 
 
 def check() -> None:
@@ -76,13 +80,13 @@ def install_widget() -> None:
 
 
 def save_trusted_types() -> None:
-    """skops' trusted type lists, saved for the Rasa server's start (launcher/trusted_types.py)."""
-    from launcher import trusted_types
+    """skops' trusted type lists, saved for the Rasa server's start (rasa_runtime/trusted_types.py)."""
+    from rasa_runtime import trusted_types
 
     if trusted_types.read() is not None:
         return
     # in a fresh process: this one must not import skops (and all of scikit-learn) for it
-    result = subprocess.run([sys.executable, "-m", "launcher.trusted_types"], cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "rasa_runtime.trusted_types"], cwd=ROOT)
     if result.returncode != 0:
         print("note: skops' trusted types were not saved; the Rasa server builds them at each start")
 
@@ -95,12 +99,9 @@ def setup(force_train: bool = False):
     return model_mod.ensure_model(force=force_train)
 
 
-CHROMIUM_ENV = "CHROMIUM_PATH"
-
-
 def find_chromium() -> str | None:
     """The chromium to drive: $CHROMIUM_PATH, or `chromium` on the PATH, or Debian's."""
-    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
+    path = setting(CHROMIUM_PATH) or shutil.which("chromium") or "/usr/bin/chromium"
     return path if Path(path).is_file() else None
 
 
@@ -108,7 +109,7 @@ def ensure_chromium() -> None:
     """The browser tests drive Debian's chromium; install it when it is missing."""
     path = find_chromium()
     if path:
-        os.environ[CHROMIUM_ENV] = path
+        os.environ[CHROMIUM_PATH] = path
         return
     apt = shutil.which("apt-get")
     if apt and os.geteuid() == 0:
@@ -118,28 +119,27 @@ def ensure_chromium() -> None:
             if subprocess.run(command, env=env).returncode != 0:
                 break
         if Path("/usr/bin/chromium").is_file():
-            os.environ[CHROMIUM_ENV] = "/usr/bin/chromium"
+            os.environ[CHROMIUM_PATH] = "/usr/bin/chromium"
             return
     raise SystemExit(
         "error: the browser tests need Chromium, and it is not installed.\n"
         "Install it (Debian/Ubuntu: sudo apt-get install chromium) or point "
-        f"{CHROMIUM_ENV} at a chromium binary, then run the command again."
+        f"{CHROMIUM_PATH} at a chromium binary, then run the command again."
     )
 
 
-def desk_settings():
-    """The agent side's settings, checked before anything starts."""
-    from desk.config import DeskConfigError, DeskSettings
+def checked_settings():
+    """The launcher's and the agent side's settings, checked before anything starts."""
+    from settings.desk import DeskSettings
 
     try:
-        return DeskSettings.from_env()
-    except DeskConfigError as e:
+        return LaunchSettings.from_env(), DeskSettings.from_env()
+    except SettingsError as e:
         raise SystemExit(f"error: {e}") from e
 
 
 def run() -> int:
-    settings = Settings.from_env()
-    desk = desk_settings()
+    settings, desk = checked_settings()
     model = setup()
     assistant = Assistant(settings, model)
     stopping = False
@@ -192,14 +192,15 @@ def run() -> int:
         assistant.stop()
 
 
-LINT_COMMANDS = (("check", "."), ("format", "--check", "."))
+# python -m <each>: ruff over the whole tree (ruff.toml), mypy over our packages (mypy.ini)
+LINT_COMMANDS = (("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy",))
 
 
 def lint() -> int:
-    """ruff over the whole tree, as configured in ruff.toml."""
+    """ruff and mypy, as configured in ruff.toml and mypy.ini."""
     worst = 0
     for args in LINT_COMMANDS:
-        worst = max(worst, subprocess.call([sys.executable, "-m", "ruff", *args], cwd=ROOT))
+        worst = max(worst, subprocess.call([sys.executable, "-m", *args], cwd=ROOT))
     return worst
 
 
@@ -212,11 +213,9 @@ def test(pytest_args: List[str]) -> int:
 
 
 def bench(bench_args: List[str]) -> int:
-    """The side-by-side benchmark (bench/), after the set-up."""
+    """The side-by-side benchmark (``python -m bench``), after the set-up."""
     setup()
-    from bench.__main__ import main as bench_main
-
-    return bench_main(bench_args)
+    return subprocess.call([sys.executable, "-m", "bench", *bench_args], cwd=ROOT)
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -228,7 +227,7 @@ def main(argv: List[str] | None = None) -> int:
     sub.add_parser("setup", help="validate data, build the spaCy pipeline, train if needed")
     sub.add_parser("train", help="train the model even when one is current")
     sub.add_parser("check", help="validate the macro library and the entity patterns")
-    sub.add_parser("lint", help="ruff check and ruff format --check")
+    sub.add_parser("lint", help="ruff check, ruff format --check and mypy")
     bench_parser = sub.add_parser(
         "bench", help="set up, then benchmark against the stock rasa init bot", add_help=False
     )

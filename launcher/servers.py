@@ -7,164 +7,27 @@ start-up a user gets.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 from urllib.parse import urlsplit
 
 import yaml
 
-from privacy.masking import MASKING_ENV, enabled_kinds
+from privacy.masking import enabled_kinds
+from settings import variables as v
+from settings.launch import ROOT, LaunchSettings
 
-ROOT = Path(__file__).resolve().parent.parent
-STATE_DIR = ROOT / "state"
-OPERATOR_TOKEN_ENV = "RASA_OPERATOR_TOKEN"  # noqa: S105 - the variable's name, not a token
-ACTION_SERVER_NEVER_GETS = ("ASSISTANT_AGENT_TOKENS", "HANDOVER_WEBHOOK_SECRET")
-SECRET_KEY_ENV = "ASSISTANT_SECRET_KEY"  # noqa: S105 - the variable's name, not a key
-SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a key
+# The action server needs none of these: the agents' tokens, the help desk's signing secret.
+ACTION_SERVER_NEVER_GETS = (v.AGENT_TOKENS, v.WEBHOOK_SECRET)
 
 
-@dataclass
-class Settings:
-    """Everything that differs between deployments; defaults are a local run."""
-
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    action_port: int = 5055
-    state_dir: Path = STATE_DIR
-    operator_token: Optional[str] = None
-    cors: List[str] = field(default_factory=list)
-    handover_db_url: Optional[str] = None
-    toolkit_library: Optional[str] = None
-    secret_key: Optional[str] = None
-    privacy_masking: str = "on"
-    # Scale-out (README "Running in production"): Rasa's own parts on real services.
-    tracker_db_url: Optional[str] = None  # SQLAlchemy URL, e.g. postgresql://user:pw@db/rasa
-    lock_store_url: Optional[str] = None  # redis://[:password@]host:port/db
-    lock_store_prefix: Optional[str] = None  # alphanumeric, to share one Redis between deployments
-    event_broker_url: Optional[str] = None  # amqp://user:password@host:port
-    event_broker_queue: str = "rasa_events"
-    event_broker_exchange: str = "rasa-exchange"
-    servers: Tuple[str, ...] = ("actions", "rasa")  # which of the two this machine runs
-    action_server_url: Optional[str] = None  # another machine's action server, for a Rasa-only replica
-    # more environment for both servers, over the launcher's own (tests set the desk's here)
-    env: Dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        settings = cls()
-        settings.host = env.get("ASSISTANT_HOST", settings.host)
-        settings.rasa_port = _port(env, "RASA_PORT", settings.rasa_port)
-        settings.action_port = _port(env, "ACTION_PORT", settings.action_port)
-        settings.state_dir = Path(env.get("ASSISTANT_STATE_DIR", str(settings.state_dir)))
-        settings.operator_token = env.get(OPERATOR_TOKEN_ENV) or None
-        settings.cors = cors_origins(env.get("ASSISTANT_CORS_ORIGINS", ""))
-        settings.handover_db_url = env.get("HANDOVER_DB_URL") or None
-        settings.toolkit_library = env.get("TOOLKIT_LIBRARY") or None
-        settings.secret_key = env.get(SECRET_KEY_ENV) or None
-        settings.privacy_masking = env.get(MASKING_ENV) or "on"
-        settings.tracker_db_url = env.get("TRACKER_DB_URL") or None
-        settings.lock_store_url = env.get("LOCK_STORE_URL") or None
-        settings.lock_store_prefix = env.get("LOCK_STORE_PREFIX") or None
-        settings.event_broker_url = env.get("EVENT_BROKER_URL") or None
-        settings.event_broker_queue = env.get("EVENT_BROKER_QUEUE") or settings.event_broker_queue
-        settings.event_broker_exchange = env.get("EVENT_BROKER_EXCHANGE") or settings.event_broker_exchange
-        servers = tuple(env.get("ASSISTANT_SERVERS", "actions rasa").replace(",", " ").split())
-        if not servers or set(servers) - {"actions", "rasa"}:
-            raise SystemExit("error: ASSISTANT_SERVERS lists 'actions', 'rasa' or both")
-        settings.servers = servers
-        settings.action_server_url = (env.get("ACTION_SERVER_URL") or "").rstrip("/") or None
-        if settings.action_server_url and urlsplit(settings.action_server_url).scheme not in ("http", "https"):
-            raise SystemExit("error: ACTION_SERVER_URL must be an http(s) URL, e.g. http://actions.internal:5055")
-        settings.check_services()
-        try:
-            enabled_kinds(settings.privacy_masking)
-        except ValueError as e:
-            raise SystemExit(f"error: {e}") from e
-        if settings.secret_key is not None and len(settings.secret_key) < 32:
-            raise SystemExit(f"error: {SECRET_KEY_ENV} must be at least 32 characters long")
-        return settings
-
-    def check_services(self) -> None:
-        """Clear errors for malformed scale-out settings, before anything starts."""
-        if self.tracker_db_url and "://" not in self.tracker_db_url:
-            raise SystemExit("error: TRACKER_DB_URL is not a database URL (e.g. postgresql://user@host/db)")
-        if self.lock_store_url and urlsplit(self.lock_store_url).scheme not in ("redis", "rediss"):
-            raise SystemExit("error: LOCK_STORE_URL must be a redis:// or rediss:// URL")
-        if self.lock_store_prefix and not self.lock_store_prefix.isalnum():
-            raise SystemExit("error: LOCK_STORE_PREFIX must be letters and digits only (Rasa's rule)")
-        if self.event_broker_url and urlsplit(self.event_broker_url).scheme not in ("amqp", "amqps"):
-            raise SystemExit("error: EVENT_BROKER_URL must be an amqp:// or amqps:// URL (RabbitMQ)")
-
-    def signing_key(self) -> str:
-        """The key that signs conversation ids: the setting, else one kept in the state directory."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.state_dir / SECRET_KEY_FILE
-        if not path.is_file():
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48) + "\n")
-        return path.read_text(encoding="utf-8").strip()
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://{_connect_host(self.host)}:{self.rasa_port}"
-
-    @property
-    def action_url(self) -> str:
-        if self.action_server_url:
-            return self.action_server_url
-        return f"http://{_connect_host(self.host)}:{self.action_port}"
-
-
-def _port(env: Dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SystemExit(f"error: {name}={raw!r} is not a port number (1-65535)")
-    return int(raw)
-
-
-def cors_origins(raw: str) -> List[str]:
-    """Exact origins (``scheme://host[:port]``); anything else is a clear error."""
-    origins = []
-    for origin in raw.split():
-        parts = urlsplit(origin)
-        exact = (
-            parts.scheme in ("http", "https")
-            and parts.hostname
-            and not parts.path
-            and not parts.query
-            and not parts.fragment
-            and not parts.username
-            and not any(ch in origin for ch in "*?[]()^$\\")
-        )
-        if not exact:
-            raise SystemExit(
-                f"error: ASSISTANT_CORS_ORIGINS: {origin!r} is not an exact origin "
-                "(scheme://host[:port], no wildcard, no path, e.g. https://www.example.com)"
-            )
-        origins.append(origin.lower())
-    return origins
-
-
-def _connect_host(host: str) -> str:
-    """Where to reach a server that listens on ``host`` (a wildcard is reached on loopback)."""
-    return "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)  # noqa: S104
-
-
-def write_endpoints(settings: Settings) -> Path:
+def write_endpoints(settings: LaunchSettings) -> Path:
     """endpoints.yml for this run: action server URL, and where conversations, locks and events go.
 
     By default conversations are in SQLite in the state directory, locks in memory
@@ -187,7 +50,7 @@ def write_endpoints(settings: Settings) -> Path:
         parts = urlsplit(settings.lock_store_url)
         lock: Dict[str, object] = {
             # Rasa's RedisLockStore with atomic ticket changes across replicas
-            "type": "channels.lock_store.AtomicRedisLockStore",
+            "type": "rasa_runtime.lock_store.AtomicRedisLockStore",
             "url": parts.hostname or "localhost",
             "port": parts.port or 6379,
             "db": int(parts.path.strip("/") or 0),
@@ -226,7 +89,7 @@ def write_endpoints(settings: Settings) -> Path:
 class Assistant:
     """The two server processes of one running assistant."""
 
-    def __init__(self, settings: Settings, model: Path, log_dir: Optional[Path] = None) -> None:
+    def __init__(self, settings: LaunchSettings, model: Path, log_dir: Optional[Path] = None) -> None:
         self.settings = settings
         self.model = model
         self.log_dir = log_dir
@@ -238,34 +101,34 @@ class Assistant:
         env.update(self.settings.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         env["SANIC_HOST"] = self.settings.host  # where rasa-sdk's server listens
-        env["HANDOVER_DB_URL"] = self.settings.handover_db_url or (
+        env[v.HANDOVER_DB_URL] = self.settings.handover_db_url or (
             f"sqlite:///{self.settings.state_dir / 'handovers.db'}"
         )
         if self.settings.toolkit_library:
-            env["TOOLKIT_LIBRARY"] = self.settings.toolkit_library
+            env[v.TOOLKIT_LIBRARY] = self.settings.toolkit_library
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no usage reports to Rasa from our servers
-        env[MASKING_ENV] = self.settings.privacy_masking
+        env[v.PRIVACY_MASKING] = self.settings.privacy_masking
         # Secrets reach the Rasa server in its environment (never on a command line,
         # in a URL or a log line); the action server needs none of them.
-        env.pop(OPERATOR_TOKEN_ENV, None)
-        env.pop(SECRET_KEY_ENV, None)
+        env.pop(v.OPERATOR_TOKEN, None)
+        env.pop(v.SECRET_KEY, None)
         if name == "rasa":
-            env[SECRET_KEY_ENV] = self.settings.signing_key()
+            env[v.SECRET_KEY] = self.settings.signing_key()
             if self.settings.tracker_db_url:
-                env["TRACKER_DB_URL"] = self.settings.tracker_db_url
-            env["ASSISTANT_CORS_ORIGINS"] = " ".join(self.settings.cors)
+                env[v.TRACKER_DB_URL] = self.settings.tracker_db_url
+            env[v.CORS_ORIGINS] = " ".join(self.settings.cors)
             if self.settings.lock_store_url:  # replicas share socket.io emits through the same Redis
-                env["SOCKETIO_MESSAGE_QUEUE"] = self.settings.lock_store_url
-                env["SOCKETIO_CHANNEL"] = f"{self.settings.lock_store_prefix or 'toolkit'}-socketio"
+                env[v.SOCKETIO_QUEUE] = self.settings.lock_store_url
+                env[v.SOCKETIO_CHANNEL] = f"{self.settings.lock_store_prefix or 'toolkit'}-socketio"
             if self.settings.operator_token:
-                env[OPERATOR_TOKEN_ENV] = self.settings.operator_token
+                env[v.OPERATOR_TOKEN] = self.settings.operator_token
         else:  # nor the agents' tokens or the help desk's signing secret
             for secret in ACTION_SERVER_NEVER_GETS:
                 env.pop(secret, None)
         return env
 
-    def _spawn(self, name: str, args: List[str], module: str = "privacy.run") -> None:
+    def _spawn(self, name: str, args: List[str], module: str = "rasa_runtime.action_server") -> None:
         """Start ``python -m module args``: by default Rasa's CLI with masked log lines."""
         stdout = None
         if self.log_dir is not None:
@@ -310,11 +173,10 @@ class Assistant:
         if s.cors:
             args += ["--cors", *s.cors]
         if s.operator_token:
-            # guarded by channels/guard.py: Authorization header, never ?token=
+            # guarded by web/guard.py: Authorization header, never ?token=
             args += ["--enable-api"]
-        # Rasa's `rasa run`, warmed up before it answers, without a per-reply schema
-        # check of the schema itself, and with masked log lines (launcher/rasa_server.py).
-        self._spawn("rasa", args, module="launcher.rasa_server")
+        # Rasa's `rasa run` with every replacement of rasa_runtime/ installed first
+        self._spawn("rasa", args, module="rasa_runtime.rasa_server")
 
     def stop_server(self, name: str, timeout: float = 20.0) -> None:
         """Stop one server, as a crash or a deployment would."""

@@ -11,13 +11,15 @@ Masks are ``[email]``, ``[phone]`` and ``[card]``, so an agent still sees
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from typing import Any, FrozenSet, Optional
 
-MASKING_ENV = "ASSISTANT_PRIVACY_MASKING"
-KINDS = ("email", "card", "phone")  # in the order they are applied
+from settings.privacy import MASKED_KINDS, masking_kinds
+from settings.read import value as read_setting
+from settings.variables import PRIVACY_MASKING
+
+KINDS = MASKED_KINDS  # in the order they are applied
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Cards: in groups with one kind of separator (4-4-4-4 up to 19 digits, Amex 4-6-5),
@@ -64,20 +66,8 @@ def _is_phone(candidate: str) -> bool:
 
 
 def enabled_kinds(value: Optional[str] = None) -> FrozenSet[str]:
-    """The kinds to mask, from ``ASSISTANT_PRIVACY_MASKING`` (default: all)."""
-    raw = os.environ.get(MASKING_ENV, "on") if value is None else value
-    raw = raw.strip().lower()
-    if raw in ("", "on", "1", "true", "yes", "all"):
-        return frozenset(KINDS)
-    if raw in ("off", "0", "false", "no", "none"):
-        return frozenset()
-    kinds = frozenset(k.strip() for k in raw.split(",") if k.strip())
-    unknown = sorted(kinds - set(KINDS))
-    if unknown:
-        raise ValueError(
-            f"{MASKING_ENV}={raw!r}: unknown kind {', '.join(unknown)} (use on, off, or a list of {', '.join(KINDS)})"
-        )
-    return kinds
+    """The kinds to mask, from ``value`` or ``ASSISTANT_PRIVACY_MASKING`` (default: all)."""
+    return masking_kinds(value)
 
 
 @lru_cache(maxsize=8)
@@ -90,7 +80,7 @@ def mask_text(text: Any, kinds: Optional[FrozenSet[str]] = None) -> Any:
     if not isinstance(text, str) or not text:
         return text
     if kinds is None:
-        kinds = _kinds_cached(os.environ.get(MASKING_ENV))
+        kinds = _kinds_cached(read_setting(PRIVACY_MASKING))
     if "email" in kinds:
         text = _EMAIL.sub("[email]", text)
     if "card" in kinds:

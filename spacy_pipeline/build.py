@@ -141,7 +141,8 @@ def build(output: Path = OUTPUT_PATH, patterns_path: Path = PATTERNS_PATH, force
     lemma_lookup = _lemma_lookup_strings()
     forms = _inflections(lemma_lookup)
     ruler = nlp.add_pipe("entity_ruler", config={"validate": True, "overwrite_ents": True})
-    ruler.add_patterns(list(_ruler_patterns(nlp, patterns, forms, lemma_lookup)))
+    patterns_found = list(_ruler_patterns(nlp, patterns, forms, lemma_lookup))
+    ruler.add_patterns(patterns_found)  # type: ignore[attr-defined]  # spaCy types add_pipe as a Pipe
     nlp.meta.update(
         {
             "name": "toolkit_en",

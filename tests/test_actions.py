@@ -8,11 +8,13 @@ import shutil
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import constants as c
 from actions.clarify import ActionClarifyMeaning
 from actions.handover import ActionHandOver, transcript
 from actions.scripts import ActionSendConcernScript, ActionSendPauseLink, ActionSendWhatIfScript
-from tests.conftest import ROOT, bot_event, make_tracker, user_event
+from handover import records
+from tests.helpers.conversations import bot_event, make_tracker, user_event
+from tests.helpers.paths import ROOT
+from toolkit import names
 from toolkit.library import load_library
 
 LIBRARY = load_library(ROOT / "toolkit" / "client_toolkit.yml")
@@ -34,14 +36,14 @@ def slot_events(events):
     [
         (
             ActionSendConcernScript(),
-            c.RESOURCE_CONCERN_SCRIPT,
-            c.INTENT_CONCERN,
+            names.RESOURCE_CONCERN_SCRIPT,
+            names.INTENT_CONCERN,
             "my freelancer stopped replying 5 days ago",
         ),
         (
             ActionSendWhatIfScript(),
-            c.RESOURCE_WHAT_IF_SCRIPT,
-            c.INTENT_WHAT_IF,
+            names.RESOURCE_WHAT_IF_SCRIPT,
+            names.INTENT_WHAT_IF,
             "what if my freelancer stops replying?",
         ),
     ],
@@ -50,13 +52,13 @@ async def test_script_actions_send_the_library_wording_with_the_link(domain, act
     messages, events = await run(action, make_tracker([user_event(text, intent)]), domain)
     assert len(messages) == 1
     message = messages[0]
-    assert message["response"] == c.UTTER_TOOLKIT_SCRIPT
+    assert message["response"] == names.UTTER_TOOLKIT_SCRIPT
     assert message["script"] == LIBRARY.resource(resource_id).render_markdown()
     assert f"[click here]({HELP_ARTICLE})" in message["script"]
     assert message["toolkit_resource"] == resource_id
-    assert slot_events(events) == {c.SLOT_SCRIPT_SENT: resource_id, c.SLOT_LINK_SENT: HELP_ARTICLE}
+    assert slot_events(events) == {names.SLOT_SCRIPT_SENT: resource_id, names.SLOT_LINK_SENT: HELP_ARTICLE}
     # the domain's response renders the script as it is
-    assert domain["responses"][c.UTTER_TOOLKIT_SCRIPT][0]["text"] == "{script}"
+    assert domain["responses"][names.UTTER_TOOLKIT_SCRIPT][0]["text"] == "{script}"
 
 
 async def test_the_concern_and_what_if_scripts_differ(domain):
@@ -77,33 +79,33 @@ async def test_a_changed_link_is_sent_without_retraining_or_restart(domain, tmp_
     library.write_text(library.read_text(encoding="utf-8").replace(HELP_ARTICLE, new_url), encoding="utf-8")
     after, events = await run(ActionSendConcernScript(), make_tracker([]), domain)
     assert f"[click here]({new_url})" in after[0]["script"]
-    assert slot_events(events)[c.SLOT_LINK_SENT] == new_url
+    assert slot_events(events)[names.SLOT_LINK_SENT] == new_url
 
 
 async def test_how_to_pause_sends_the_article_not_a_concern_script(domain):
-    tracker = make_tracker([user_event("how do i put my contract on hold", c.INTENT_HOW_TO_PAUSE)])
+    tracker = make_tracker([user_event("how do i put my contract on hold", names.INTENT_HOW_TO_PAUSE)])
     messages, events = await run(ActionSendPauseLink(), tracker, domain)
-    assert messages[0]["response"] == c.UTTER_PAUSE_LINK
+    assert messages[0]["response"] == names.UTTER_PAUSE_LINK
     assert messages[0]["link_url"] == HELP_ARTICLE
     assert messages[0]["link_title"] == "Put an hourly contract on hold"
     assert "script" not in messages[0]
-    template = domain["responses"][c.UTTER_PAUSE_LINK][0]["text"]
+    template = domain["responses"][names.UTTER_PAUSE_LINK][0]["text"]
     assert "[{link_title}]({link_url})" in template
-    assert slot_events(events) == {c.SLOT_LINK_SENT: HELP_ARTICLE}
+    assert slot_events(events) == {names.SLOT_LINK_SENT: HELP_ARTICLE}
 
 
 async def test_clarify_offers_the_likely_meanings_first_and_a_person(domain):
     ranking = [
-        {"name": c.INTENT_NLU_FALLBACK, "confidence": 0.5},
-        {"name": c.INTENT_WHAT_IF, "confidence": 0.41},
-        {"name": c.INTENT_CONCERN, "confidence": 0.39},
+        {"name": names.INTENT_NLU_FALLBACK, "confidence": 0.5},
+        {"name": names.INTENT_WHAT_IF, "confidence": 0.41},
+        {"name": names.INTENT_CONCERN, "confidence": 0.39},
         {"name": "greet", "confidence": 0.1},
-        {"name": c.INTENT_HOW_TO_PAUSE, "confidence": 0.05},
+        {"name": names.INTENT_HOW_TO_PAUSE, "confidence": 0.05},
     ]
-    tracker = make_tracker([user_event("hmm the contract thing", c.INTENT_NLU_FALLBACK, 0.5, ranking=ranking)])
+    tracker = make_tracker([user_event("hmm the contract thing", names.INTENT_NLU_FALLBACK, 0.5, ranking=ranking)])
     messages, events = await run(ActionClarifyMeaning(), tracker, domain)
     assert events == []
-    assert messages[0]["response"] == c.UTTER_ASK_WHICH_MEANING
+    assert messages[0]["response"] == names.UTTER_ASK_WHICH_MEANING
     buttons = messages[0]["buttons"]
     assert [b["payload"] for b in buttons] == [
         "/ask_what_if",
@@ -117,45 +119,45 @@ async def test_clarify_offers_the_likely_meanings_first_and_a_person(domain):
 
 async def test_hand_over_stores_everything_the_agent_needs_and_pauses(domain, handover_store):
     events = [
-        user_event("my hourly freelancer ghosted me and keeps billing", c.INTENT_CONCERN, 0.93),
-        bot_event("Based on your concerns ...", toolkit_resource=c.RESOURCE_CONCERN_SCRIPT),
+        user_event("my hourly freelancer ghosted me and keeps billing", names.INTENT_CONCERN, 0.93),
+        bot_event("Based on your concerns ...", toolkit_resource=names.RESOURCE_CONCERN_SCRIPT),
         bot_event("Would you like a member of our support team to look at this with you?"),
-        user_event("yes please", c.INTENT_AFFIRM, 0.99),
+        user_event("yes please", names.INTENT_AFFIRM, 0.99),
     ]
     slots = {
-        c.SLOT_CONCERN: ["unresponsive", "hours_billing"],
-        c.SLOT_CONTRACT_TYPE: "hourly",
-        c.SLOT_SCRIPT_SENT: c.RESOURCE_CONCERN_SCRIPT,
-        c.SLOT_LINK_SENT: HELP_ARTICLE,
+        names.SLOT_CONCERN: ["unresponsive", "hours_billing"],
+        names.SLOT_CONTRACT_TYPE: "hourly",
+        names.SLOT_SCRIPT_SENT: names.RESOURCE_CONCERN_SCRIPT,
+        names.SLOT_LINK_SENT: HELP_ARTICLE,
     }
     messages, returned = await run(ActionHandOver(), make_tracker(events, slots, "conv-42"), domain)
 
-    assert messages[0]["response"] == c.UTTER_HANDOVER
-    assert "support agent will continue this chat" in domain["responses"][c.UTTER_HANDOVER][0]["text"]
+    assert messages[0]["response"] == names.UTTER_HANDOVER
+    assert "support agent will continue this chat" in domain["responses"][names.UTTER_HANDOVER][0]["text"]
     assert {"event": "pause", "timestamp": None} in returned
     record = handover_store.open_for("conv-42")
     assert record is not None
-    assert slot_events(returned)[c.SLOT_HANDOVER_ID] == str(record.id)
+    assert slot_events(returned)[names.SLOT_HANDOVER_ID] == str(record.id)
     assert record.status == "waiting"
-    assert record.reason == c.REASON_ACCEPTED_OFFER
-    assert (record.intent, record.confidence) == (c.INTENT_CONCERN, 0.93)
+    assert record.reason == records.REASON_ACCEPTED_OFFER
+    assert (record.intent, record.confidence) == (names.INTENT_CONCERN, 0.93)
     assert record.concern == "unresponsive,hours_billing"
     assert record.contract_type == "hourly"
-    assert record.script_sent == c.RESOURCE_CONCERN_SCRIPT
+    assert record.script_sent == names.RESOURCE_CONCERN_SCRIPT
     assert record.link_sent == HELP_ARTICLE
     assert record.macro_id == "cs_client_toolkit"
     assert record.kb_title == "Client Contract Issues Best Practices"
     assert record.kb_section == "Client Contract Issues Best Practices"
     assert [line["from"] for line in record.transcript] == ["client", "bot", "bot", "client"]
     assert record.transcript[0]["text"] == "my hourly freelancer ghosted me and keeps billing"
-    assert record.transcript[0]["intent"] == c.INTENT_CONCERN
-    assert record.transcript[1]["toolkit_resource"] == c.RESOURCE_CONCERN_SCRIPT
+    assert record.transcript[0]["intent"] == names.INTENT_CONCERN
+    assert record.transcript[1]["toolkit_resource"] == names.RESOURCE_CONCERN_SCRIPT
     assert record.created_at is not None
 
 
 @pytest.mark.parametrize(
     "intent, reason",
-    [(c.INTENT_REQUEST_HUMAN, c.REASON_CLIENT_ASKED), (c.INTENT_NLU_FALLBACK, c.REASON_UNCLEAR)],
+    [(names.INTENT_REQUEST_HUMAN, records.REASON_CLIENT_ASKED), (names.INTENT_NLU_FALLBACK, records.REASON_UNCLEAR)],
 )
 async def test_hand_over_reason_follows_the_last_message(domain, handover_store, intent, reason):
     await run(ActionHandOver(), make_tracker([user_event("...", intent, 0.6)], sender_id="conv-r"), domain)
@@ -166,28 +168,32 @@ async def test_hand_over_reason_follows_the_last_message(domain, handover_store,
 
 async def test_hand_over_on_request_records_the_concern_raised_before(domain, handover_store):
     events = [
-        user_event("he vanished with my money", c.INTENT_CONCERN, 0.88),
+        user_event("he vanished with my money", names.INTENT_CONCERN, 0.88),
         bot_event("Based on your concerns ..."),
-        user_event("get me a human", c.INTENT_REQUEST_HUMAN, 0.99),
+        user_event("get me a human", names.INTENT_REQUEST_HUMAN, 0.99),
     ]
     await run(ActionHandOver(), make_tracker(events, sender_id="conv-t"), domain)
     record = handover_store.open_for("conv-t")
-    assert (record.reason, record.intent, record.confidence) == (c.REASON_CLIENT_ASKED, c.INTENT_CONCERN, 0.88)
+    assert (record.reason, record.intent, record.confidence) == (
+        records.REASON_CLIENT_ASKED,
+        names.INTENT_CONCERN,
+        0.88,
+    )
 
 
 async def test_asking_twice_makes_no_second_record(domain, handover_store):
-    tracker = make_tracker([user_event("a human please", c.INTENT_REQUEST_HUMAN)], sender_id="conv-7")
+    tracker = make_tracker([user_event("a human please", names.INTENT_REQUEST_HUMAN)], sender_id="conv-7")
     _, first = await run(ActionHandOver(), tracker, domain)
     messages, second = await run(ActionHandOver(), tracker, domain)
     assert slot_events(first) == slot_events(second)
-    assert messages[0]["response"] == c.UTTER_HANDOVER
+    assert messages[0]["response"] == names.UTTER_HANDOVER
     assert len(handover_store.list()) == 1
 
 
 async def test_concurrent_hand_overs_of_one_conversation_make_one_record(domain, handover_store):
-    tracker = make_tracker([user_event("agent now", c.INTENT_REQUEST_HUMAN)], sender_id="conv-race")
+    tracker = make_tracker([user_event("agent now", names.INTENT_REQUEST_HUMAN)], sender_id="conv-race")
     results = await asyncio.gather(*(run(ActionHandOver(), tracker, domain) for _ in range(8)))
-    ids = {slot_events(events)[c.SLOT_HANDOVER_ID] for _, events in results}
+    ids = {slot_events(events)[names.SLOT_HANDOVER_ID] for _, events in results}
     assert len(ids) == 1
     assert len(handover_store.list()) == 1
 
@@ -202,28 +208,30 @@ async def test_concurrent_hand_overs_of_one_conversation_make_one_record(domain,
     ],
 )
 async def test_hand_over_priority_follows_the_concerns_raised(domain, handover_store, concerns, priority):
-    tracker = make_tracker([user_event("a human", c.INTENT_REQUEST_HUMAN)], {c.SLOT_CONCERN: concerns}, "conv-p")
+    tracker = make_tracker(
+        [user_event("a human", names.INTENT_REQUEST_HUMAN)], {names.SLOT_CONCERN: concerns}, "conv-p"
+    )
     await run(ActionHandOver(), tracker, domain)
     assert handover_store.open_for("conv-p").priority == priority
 
 
 async def test_with_a_help_desk_configured_the_hand_over_is_queued_for_it(domain, handover_store, monkeypatch):
-    tracker = make_tracker([user_event("a human", c.INTENT_REQUEST_HUMAN)], sender_id="conv-desk")
+    tracker = make_tracker([user_event("a human", names.INTENT_REQUEST_HUMAN)], sender_id="conv-desk")
     monkeypatch.delenv("HANDOVER_WEBHOOK_URL", raising=False)
     await run(ActionHandOver(), tracker, domain)
-    assert handover_store.outbox() == []
+    assert handover_store.outbox.items() == []
 
     monkeypatch.setenv("HANDOVER_WEBHOOK_URL", "https://desk.example.com/hooks/assistant")
-    tracker = make_tracker([user_event("a human", c.INTENT_REQUEST_HUMAN)], sender_id="conv-desk-2")
+    tracker = make_tracker([user_event("a human", names.INTENT_REQUEST_HUMAN)], sender_id="conv-desk-2")
     await run(ActionHandOver(), tracker, domain)
     record = handover_store.open_for("conv-desk-2")
-    [item] = handover_store.outbox()
+    [item] = handover_store.outbox.items()
     assert item.handover_id == record.id and item.event == "handover.created"
 
 
 def test_an_agent_message_in_the_history_is_the_agent_s_in_the_transcript():
     events = [
-        user_event("a human please", c.INTENT_REQUEST_HUMAN),
+        user_event("a human please", names.INTENT_REQUEST_HUMAN),
         bot_event("Thanks, I've passed this conversation ..."),
         bot_event("Hi, Alice here", from_agent=True, agent="alice"),
     ]

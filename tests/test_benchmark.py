@@ -14,7 +14,7 @@ import pytest
 from bench import report
 from bench.__main__ import parse_args
 from bench.load import Talker, percentile
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 
 def test_percentiles_are_nearest_rank():

@@ -9,24 +9,24 @@ import sys
 
 import pytest
 
-from actions import constants as c
 from launcher.model import current_model
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
+from toolkit import names
 
 # Responses only custom actions send: Rasa cannot see them used in rules.
 SENT_BY_ACTIONS = {
-    c.UTTER_TOOLKIT_SCRIPT,
-    c.UTTER_PAUSE_LINK,
-    c.UTTER_HANDOVER,
-    c.UTTER_ASK_WHICH_MEANING,
-    c.UTTER_SERVICE_UNAVAILABLE,  # the Rasa server, when the action server is down
+    names.UTTER_TOOLKIT_SCRIPT,
+    names.UTTER_PAUSE_LINK,
+    names.UTTER_HANDOVER,
+    names.UTTER_ASK_WHICH_MEANING,
+    names.UTTER_SERVICE_UNAVAILABLE,  # the Rasa server, when the action server is down
     "utter_default",  # action_default_fallback
     # sent by the agent desk
-    c.UTTER_AGENT_JOINED,
-    c.UTTER_HANDOVER_RESUMED,
-    c.UTTER_HANDOVER_CLOSED,
-    c.UTTER_HANDOVER_TIMEOUT,
-} | {f"{c.UTTER_MEANING_PREFIX}{i}" for i in c.MEANING_INTENTS + (c.INTENT_REQUEST_HUMAN,)}
+    names.UTTER_AGENT_JOINED,
+    names.UTTER_HANDOVER_RESUMED,
+    names.UTTER_HANDOVER_CLOSED,
+    names.UTTER_HANDOVER_TIMEOUT,
+} | {f"{names.UTTER_MEANING_PREFIX}{i}" for i in names.MEANING_INTENTS + (names.INTENT_REQUEST_HUMAN,)}
 
 
 def rasa(*args, timeout=900):

@@ -6,15 +6,15 @@ Clients talk to the same assistant over socket.io (as the widget does) or REST.
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.error
 import urllib.request
 import uuid
 
 import pytest
 
-from actions.handover_store import HandOverStore
-from tests.conftest import AGENTS, new_conversation, plain_id
+from handover.store import HandOverStore
+from tests.helpers.agents import AGENTS, Agent, call
+from tests.helpers.conversations import new_conversation, plain_id
+from tests.helpers.socketio_client import ChatClient
 from toolkit.library import load_library
 
 pytestmark = pytest.mark.e2e
@@ -23,26 +23,6 @@ LIBRARY = load_library()
 CONCERN = LIBRARY.resource("pause_script_specific_concern").render_markdown()
 WHAT_IF = LIBRARY.resource("pause_script_what_if").render_markdown()
 KB_TITLE = "Client Contract Issues Best Practices"
-
-
-def call(url, method="GET", body=None, token=None, headers=None, raw=None):
-    """(status, JSON answer or None, response headers)."""
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
-    if token:
-        all_headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            text = response.read()
-            return response.status, json.loads(text) if text else None, response.headers
-    except urllib.error.HTTPError as e:
-        text = e.read()
-        try:
-            answer = json.loads(text)
-        except ValueError:
-            answer = None
-        return e.code, answer, e.headers
 
 
 @pytest.fixture(scope="module")
@@ -55,18 +35,6 @@ def store(server):
     store = HandOverStore(server.handover_db_url)
     yield store
     store.dispose()
-
-
-class Agent:
-    def __init__(self, server, name):
-        self.base = f"{server.rasa_url}/agent/api"
-        self.token = AGENTS[name]
-        self.name = name
-
-    def __call__(self, method, path, body=None, expect=200):
-        status, answer, _ = call(self.base + path, method, body, token=self.token)
-        assert status == expect, (status, answer)
-        return answer
 
 
 @pytest.fixture(scope="module")
@@ -108,52 +76,6 @@ def hand_over(server, store, name, *messages):
     record = store.open_for(conversation_id(server, name))
     assert record is not None, f"no hand-over for {name}"
     return record
-
-
-class ChatClient:
-    """A client's open chat over socket.io, as the widget holds it."""
-
-    def __init__(self, server):
-        import socketio
-
-        self.url = server.rasa_url
-        self.token = None  # issued by the server in session_confirm
-        self.received: asyncio.Queue = asyncio.Queue()
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.client.on("bot_uttered", self.received.put_nowait)
-
-    @property
-    def session_id(self):
-        """The plain conversation id (the hand-over's), inside the signed token."""
-        return plain_id(self.token)
-
-    async def __aenter__(self):
-        confirmed = asyncio.Event()
-
-        def on_confirm(token):
-            self.token = token
-            confirmed.set()
-
-        self.client.on("session_confirm", on_confirm)
-        await self.client.connect(self.url, transports=["websocket"], socketio_path="/socket.io")
-        await self.client.emit("session_request", {})
-        await asyncio.wait_for(confirmed.wait(), 15)
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.client.disconnect()
-
-    async def say(self, text):
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.token})
-
-    async def next(self, timeout=20):
-        return await asyncio.wait_for(self.received.get(), timeout)
-
-    async def until(self, predicate, timeout=20):
-        while True:
-            message = await self.next(timeout)
-            if predicate(message):
-                return message
 
 
 # --- access --------------------------------------------------------------------------------
@@ -232,9 +154,12 @@ def test_malformed_requests_say_what_is_wrong(server, alice, store):
     alice("POST", f"/handovers/{record.id}/claim")
     base = f"{server.rasa_url}/agent/api"
     status, answer, _ = call(f"{base}/handovers/{record.id}/reply", "POST", raw=b"{not json", token=AGENTS["alice"])
-    assert (status, answer["error"]) == (400, "the body is not valid JSON")
+    assert status == 400
+    assert answer["error"].startswith("the request body is not valid JSON: ")  # the same parser as the chat's
+    assert "line 1, column 2" in answer["error"]
     assert (
-        alice("POST", f"/handovers/{record.id}/reply", [1, 2], expect=400)["error"] == "the body must be a JSON object"
+        alice("POST", f"/handovers/{record.id}/reply", [1, 2], expect=400)["error"]
+        == "the request body must be a JSON object"
     )
     assert alice("POST", f"/handovers/{record.id}/reply", {"text": "   "}, expect=400)["error"] == (
         "'text' must be non-empty text"
@@ -273,6 +198,14 @@ def test_a_concern_gets_the_concern_macro_ready_to_send_with_its_link_and_kb(ali
     assert len(answer["suggestions"]) <= 3
 
 
+def test_why_names_the_client_s_whole_words_never_a_fragment(alice):
+    # spaCy splits "hasn't" into "has" + "n't"; the concern pattern starts at "n't"
+    answer = alice("POST", "/suggestions", {"text": "my freelancer hasn't replied since monday"})
+    found = [e for s in answer["suggestions"] for e in s["why"]["entities"] if e["value"] == "unresponsive"]
+    assert found and all(e["text"] == "hasn't replied" for e in found), found
+    assert [e["text"] for e in answer["understood"][0]["entities"]] == ["hasn't replied"]
+
+
 def test_a_what_if_gets_the_what_if_macro(alice):
     answer = alice("POST", "/suggestions", {"text": "what can I do if a freelancer I hire never delivers?"})
     assert answer["suggestions"][0]["macro_id"] == "toolkit_what_if"
@@ -304,7 +237,7 @@ def test_a_conversation_id_uses_its_latest_client_messages(server, alice):
 
 
 async def test_a_hand_over_is_claimed_answered_and_resolved_while_the_client_watches(server, store, alice, bob):
-    async with ChatClient(server) as client:
+    async with ChatClient(server.rasa_url) as client:
         await client.say("my freelancer stopped answering a week ago and still logs hours on my hourly contract")
         await client.until(lambda m: "Would you like a member of our support team" in m.get("text", ""))
         await client.say("yes please")
@@ -319,6 +252,7 @@ async def test_a_hand_over_is_claimed_answered_and_resolved_while_the_client_wat
         assert item["bot_sent"]["script"] == "pause_script_specific_concern"
         assert item["bot_sent"]["script_title"] == "Pause contract script (specific concern)"
         assert item["kb"]["title"] == KB_TITLE
+        assert item["kb"]["label"] == KB_TITLE  # the section is the whole article: not "… › …" twice
         assert item["last_client_message"] == "yes please"
         assert item["waited_seconds"] >= 0 and item["status"] == "waiting"
 
@@ -340,7 +274,7 @@ async def test_a_hand_over_is_claimed_answered_and_resolved_while_the_client_wat
         # the client writes while paused: the agent sees it, the bot stays quiet
         await client.say("it's been 8 days now <script>alert(1)</script>")
         await asyncio.sleep(1)
-        assert client.received.empty()
+        assert client.replies.empty()
         opened = await asyncio.to_thread(alice, "GET", f"/handovers/{item['id']}")
         assert opened["transcript"][-1] == {
             **opened["transcript"][-1],
@@ -410,7 +344,7 @@ def test_what_the_agent_does_with_suggestions_is_recorded(server, store, alice):
     edited = {**body, "text": "Hi! " + shown[0]["text"]}
     alice("POST", f"/handovers/{record.id}/reply", edited)
     alice("POST", f"/handovers/{record.id}/reply", {"text": "Anything else?", "suggestions_shown": listed})
-    actions = [(f["macro_id"], f["action"], f["agent"]) for f in store.feedback(record.id)]
+    actions = [(f["macro_id"], f["action"], f["agent"]) for f in store.feedback.entries(record.id)]
     others = [(s["macro_id"], "ignored", "alice") for s in listed[1:]]
     assert actions == (
         [("toolkit_what_if", "sent_as_is", "alice")]

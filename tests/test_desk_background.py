@@ -11,11 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from actions.handover_store import HandOverStore
-from desk import outbound
-from tests.conftest import agent_env, free_port, local_settings, new_conversation, plain_id, running_assistant
-from tests.conftest import say as say_in
-from tests.test_desk_api import call
+from handover import webhook
+from handover.store import HandOverStore
+from tests.helpers.agents import agent_env, call
+from tests.helpers.conversations import new_conversation, plain_id
+from tests.helpers.conversations import say as say_in
+from tests.helpers.servers import free_port, local_settings, running_assistant
 
 pytestmark = pytest.mark.e2e
 
@@ -80,9 +81,9 @@ def test_a_long_wait_is_told_to_the_client_and_the_desk_gets_the_hand_over_once_
             assert store.events(record.id)[-1].kind == "timeout_notice"
 
             # the desk is down meanwhile: the delivery is retried, not lost
-            failed = wait_for(lambda: (store.outbox(record.id) or [None])[0].attempts >= 2)
+            failed = wait_for(lambda: (store.outbox.items(record.id) or [None])[0].attempts >= 2)
             assert failed
-            [item] = store.outbox(record.id)
+            [item] = store.outbox.items(record.id)
             assert item.delivered_at is None and "could not reach the help desk" in item.last_error
             assistant.stop()
 
@@ -90,12 +91,12 @@ def test_a_long_wait_is_told_to_the_client_and_the_desk_gets_the_hand_over_once_
         with running_assistant(settings, tmp_path / "logs2") as assistant:
             desk = Desk(desk_port)
             try:
-                delivered = wait_for(lambda: store.outbox(record.id)[0].delivered_at, timeout=30)
+                delivered = wait_for(lambda: store.outbox.items(record.id)[0].delivered_at, timeout=30)
                 assert delivered, "the hand-over was not delivered after the desk came back"
                 time.sleep(2)  # a few more passes of the worker: no second delivery
                 assert len(desk.received) == 1
                 headers, body = desk.received[0]
-                assert outbound.verify(SECRET, headers[outbound.SIGNATURE_HEADER], body)
+                assert webhook.verify(SECRET, headers[webhook.SIGNATURE_HEADER], body)
                 payload = json.loads(body)
                 assert payload["conversation"]["id"] == sender
                 assert payload["handover"]["priority"] == "high"

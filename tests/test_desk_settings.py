@@ -6,7 +6,8 @@ import pytest
 from sanic.request import Request
 
 from desk.auth import COOKIE_NAME, SESSION_SECONDS, AgentAuth
-from desk.config import DeskConfigError, DeskSettings
+from settings.desk import DeskSettings
+from settings.read import SettingsError
 
 ALICE = "alice-token-0123456789"
 BOB = "bob-token-abcdefghijkl"
@@ -34,7 +35,7 @@ def test_agents_and_limits_are_read():
 
 
 def test_every_problem_is_named_at_once_and_no_secret_is_echoed():
-    with pytest.raises(DeskConfigError) as error:
+    with pytest.raises(SettingsError) as error:
         DeskSettings.from_env(
             {
                 "ASSISTANT_AGENT_TOKENS": "alice:short-secret bob bad name:whatever-long-token-1 carol:" + ALICE,
@@ -52,9 +53,9 @@ def test_every_problem_is_named_at_once_and_no_secret_is_echoed():
 
 
 def test_two_agents_cannot_share_a_token_or_a_name():
-    with pytest.raises(DeskConfigError, match="two agents share one token"):
+    with pytest.raises(SettingsError, match="two agents share one token"):
         DeskSettings.from_env({"ASSISTANT_AGENT_TOKENS": f"alice:{ALICE} bob:{ALICE}"})
-    with pytest.raises(DeskConfigError, match="agent 'alice' is listed twice"):
+    with pytest.raises(SettingsError, match="agent 'alice' is listed twice"):
         DeskSettings.from_env({"ASSISTANT_AGENT_TOKENS": f"alice:{ALICE} alice:{BOB}"})
 
 

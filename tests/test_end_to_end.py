@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
 
-from actions.handover_store import HandOverStore
-from tests.conftest import local_settings, new_conversation, plain_id, post_json, running_assistant
-from tests.conftest import say as say_in
+from handover.store import HandOverStore
+from tests.helpers.conversations import new_conversation, plain_id, post_json
+from tests.helpers.conversations import say as say_in
+from tests.helpers.servers import local_settings, running_assistant
+from tests.helpers.socketio_client import ChatClient
 from toolkit.library import load_library
 
 pytestmark = pytest.mark.e2e
@@ -163,25 +164,7 @@ def test_without_tokens_the_http_api_and_the_agent_side_are_off(tmp_path):
 
 async def test_socketio_clients_with_session_persistence_get_replies(assistant, settings):
     """The channel the chat widget uses (python-socketio < 5.10, RasaHQ/rasa#13027)."""
-    import socketio
-
-    received: list = []
-    done = asyncio.Event()
-    client = socketio.AsyncClient(reconnection=False)
-
-    @client.on("session_confirm")
-    async def confirmed(session_id):
-        await client.emit("user_uttered", {"message": "what if my freelancer ghosts me?", "session_id": session_id})
-
-    @client.on("bot_uttered")
-    async def uttered(data):
-        received.append(data)
-        done.set()
-
-    await client.connect(settings.rasa_url, transports=["websocket"], socketio_path="/socket.io")
-    try:
-        await client.emit("session_request", {})
-        await asyncio.wait_for(done.wait(), timeout=30)
-    finally:
-        await client.disconnect()
+    async with ChatClient(settings.rasa_url, timeout=30, confirm_timeout=30) as client:
+        await client.say("what if my freelancer ghosts me?")
+        received = [await client.next()]
     assert received[0]["text"] == WHAT_IF

@@ -1,4 +1,4 @@
-"""launcher/graph_runner.py: the served model's graph without dask gives Rasa's answers."""
+"""rasa_runtime/graph_runner.py: the served model's graph without dask gives Rasa's answers."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from launcher import graph_runner
-from launcher.graph_runner import SequentialGraphRunner
 from launcher.model import current_model
+from rasa_runtime import graph_runner
+from rasa_runtime.graph_runner import SequentialGraphRunner
 
 MESSAGES = [
     "hi",

@@ -10,14 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from actions.handover_store import (
-    STATUS_RESOLVED,
-    HandOver,
-    HandOverConflict,
-    HandOverNotFound,
-    HandOverStore,
-    handovers,
-)
+from handover.records import STATUS_RESOLVED, HandOver, HandOverConflict, HandOverNotFound
+from handover.schema import handovers
+from handover.store import HandOverStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -202,31 +197,31 @@ def test_a_long_wait_is_noticed_once(store):
 def test_suggestion_feedback_is_counted_per_macro(store):
     macro = f"macro-{uuid.uuid4().hex[:8]}"
     for action in ("sent_as_is", "sent_as_is", "edited", "ignored"):
-        store.record_feedback("alice", macro, action, conversation_id="c", confidence=0.9, intent="ask_what_if")
-    assert store.feedback_summary()[macro] == {"sent_as_is": 2, "edited": 1, "ignored": 1}
+        store.feedback.record("alice", macro, action, conversation_id="c", confidence=0.9, intent="ask_what_if")
+    assert store.feedback.summary()[macro] == {"sent_as_is": 2, "edited": 1, "ignored": 1}
     with pytest.raises(ValueError, match="action must be one of"):
-        store.record_feedback("alice", macro, "loved")
+        store.feedback.record("alice", macro, "loved")
 
 
 def test_the_outbox_is_written_with_the_hand_over_and_delivered_once(store):
     cid = f"c-{uuid.uuid4()}"
     stored, _ = store.create_or_get_open(record(cid), outbox_payload=lambda h: {"conversation": h.conversation_id})
-    items = [i for i in store.outbox(stored.id)]
+    items = [i for i in store.outbox.items(stored.id)]
     assert len(items) == 1
     body = json.loads(items[0].payload)
     assert body["conversation"] == cid and body["event"] == "handover.created"
     assert body["delivery_id"] == items[0].delivery_id
-    due = [i for i in store.due_deliveries(limit=1000) if i.handover_id == stored.id]
+    due = [i for i in store.outbox.due(limit=1000) if i.handover_id == stored.id]
     assert len(due) == 1
-    assert store.lease_delivery(due[0], 30) is True
-    assert store.lease_delivery(due[0], 30) is False  # a second worker does not get it
-    assert not [i for i in store.due_deliveries(limit=1000) if i.handover_id == stored.id]
-    store.mark_attempt_failed(due[0].id, "HTTP 503", retry_in=0)
-    again = [i for i in store.due_deliveries(limit=1000) if i.handover_id == stored.id]
+    assert store.outbox.lease(due[0], 30) is True
+    assert store.outbox.lease(due[0], 30) is False  # a second worker does not get it
+    assert not [i for i in store.outbox.due(limit=1000) if i.handover_id == stored.id]
+    store.outbox.mark_failed(due[0].id, "HTTP 503", retry_in=0)
+    again = [i for i in store.outbox.due(limit=1000) if i.handover_id == stored.id]
     assert again[0].attempts == 1 and again[0].last_error == "HTTP 503"
-    store.mark_delivered(again[0].id)
-    assert not [i for i in store.due_deliveries(limit=1000) if i.handover_id == stored.id]
-    assert store.outbox(stored.id)[0].delivered_at is not None
+    store.outbox.mark_delivered(again[0].id)
+    assert not [i for i in store.outbox.due(limit=1000) if i.handover_id == stored.id]
+    assert store.outbox.items(stored.id)[0].delivered_at is not None
 
 
 def test_an_older_database_gains_the_new_columns_and_keeps_its_rows(tmp_path):

@@ -7,7 +7,6 @@ wrong, nothing a 5xx, and the server must stay up.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import time
@@ -17,15 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from channels.validation import (
-    MAX_BODY_BYTES,
-    MAX_MESSAGE_CHARS,
-    InvalidRequest,
-    clean_text,
-    client_message,
-    parse_json_body,
-)
-from tests.conftest import local_settings, new_conversation, post_json, running_assistant, say
+from channels.validation import MAX_MESSAGE_CHARS, clean_text, client_message
+from tests.helpers.conversations import new_conversation, post_json, say
+from tests.helpers.servers import local_settings, running_assistant
+from tests.helpers.socketio_client import ChatClient
+from web.http import MAX_BODY_BYTES, ApiError, parse_json_body
 
 FUZZ_REQUESTS = 1200
 FIGURES: dict = {}
@@ -47,14 +42,14 @@ FIGURES: dict = {}
     ],
 )
 def test_bodies_that_are_not_json_are_refused_with_the_reason(body, status, says):
-    with pytest.raises(InvalidRequest) as refused:
+    with pytest.raises(ApiError) as refused:
         parse_json_body(body)
     assert refused.value.status == status
     assert says in refused.value.message
 
 
 def test_json_nested_too_deeply_is_a_clear_error_not_a_crash():
-    with pytest.raises(InvalidRequest) as refused:
+    with pytest.raises(ApiError) as refused:
         parse_json_body(b"[" * 5000 + b"]" * 5000)
     assert "nested too deeply" in refused.value.message
 
@@ -83,7 +78,7 @@ def test_json_nested_too_deeply_is_a_clear_error_not_a_crash():
     ],
 )
 def test_malformed_messages_are_refused_with_the_reason(data, status, says):
-    with pytest.raises(InvalidRequest) as refused:
+    with pytest.raises(ApiError) as refused:
         client_message(data, "sender")
     assert refused.value.status == status
     assert says in refused.value.message
@@ -297,26 +292,14 @@ def test_odd_requests_to_the_client_endpoints_get_a_4xx(assistant, settings, met
 
 @pytest.mark.e2e
 async def test_socketio_refuses_malformed_messages_and_says_why(assistant, settings):
-    import socketio
-
-    client = socketio.AsyncClient(reconnection=False)
-    events: asyncio.Queue = asyncio.Queue()
-    confirmed: asyncio.Queue = asyncio.Queue()
-    client.on("message_rejected", lambda data: events.put_nowait(("rejected", data)))
-    client.on("bot_uttered", lambda data: events.put_nowait(("bot", data)))
-    client.on("session_confirm", lambda token: confirmed.put_nowait(token))
-
-    async def next_event():
-        return await asyncio.wait_for(events.get(), timeout=30)
-
-    await client.connect(settings.rasa_url, transports=["websocket"], socketio_path="/socket.io")
+    client = ChatClient(settings.rasa_url, timeout=30, confirm_timeout=30)
+    await client.connect()
     try:
-        await client.emit("user_uttered", {"message": "hi", "session_id": "x"})
-        kind, data = await next_event()
+        await client.say("hi", session_id="x")
+        kind, data = await client.next_event()
         assert kind == "rejected" and data["status"] == 400 and "session_request first" in data["error"]
 
-        await client.emit("session_request", "not an object")
-        token = await asyncio.wait_for(confirmed.get(), timeout=30)
+        token = await client.request_session("not an object")
         cases = [
             ("just text", 400, "must be a JSON object"),
             ({"session_id": token}, 400, "'message' is missing"),
@@ -328,11 +311,11 @@ async def test_socketio_refuses_malformed_messages_and_says_why(assistant, setti
         ]
         for data, status, says in cases:
             await client.emit("user_uttered", data)
-            kind, answer = await next_event()
+            kind, answer = await client.next_event()
             assert kind == "rejected" and answer["status"] == status and says in answer["error"], (data, answer)
         # and a proper message still gets its reply on the same connection
-        await client.emit("user_uttered", {"session_id": token, "message": "<b>hi</b> 🙂 مرحبا"})
-        kind, answer = await next_event()
+        await client.say("<b>hi</b> 🙂 مرحبا")
+        kind, answer = await client.next_event()
         assert kind == "bot" and answer["text"]
     finally:
-        await client.disconnect()
+        await client.close()

@@ -9,8 +9,10 @@ import subprocess
 import pytest
 
 from launcher import model
-from launcher.servers import Assistant, Settings, write_endpoints
-from tests.conftest import ROOT
+from launcher.servers import Assistant, write_endpoints
+from settings.launch import LaunchSettings
+from settings.read import SettingsError
+from tests.helpers.paths import ROOT
 
 
 def copy_inputs(tmp_path):
@@ -44,16 +46,16 @@ def test_the_model_path_names_the_fingerprint(tmp_path):
 
 
 def test_settings_come_from_the_environment_and_bad_ports_are_refused(tmp_path):
-    settings = Settings.from_env({"RASA_PORT": "6005", "ACTION_PORT": "6055", "RASA_OPERATOR_TOKEN": "t"})
+    settings = LaunchSettings.from_env({"RASA_PORT": "6005", "ACTION_PORT": "6055", "RASA_OPERATOR_TOKEN": "t"})
     assert (settings.rasa_port, settings.action_port, settings.operator_token) == (6005, 6055, "t")
-    assert Settings.from_env({}).host == "127.0.0.1"  # loopback unless told otherwise
-    assert Settings.from_env({}).operator_token is None
-    with pytest.raises(SystemExit, match="RASA_PORT='50o5' is not a port number"):
-        Settings.from_env({"RASA_PORT": "50o5"})
+    assert LaunchSettings.from_env({}).host == "127.0.0.1"  # loopback unless told otherwise
+    assert LaunchSettings.from_env({}).operator_token is None
+    with pytest.raises(SettingsError, match="RASA_PORT='50o5' is not a port number"):
+        LaunchSettings.from_env({"RASA_PORT": "50o5"})
 
 
 def test_runtime_endpoints_point_at_this_runs_action_server_and_state(tmp_path):
-    settings = Settings(action_port=6123, state_dir=tmp_path)
+    settings = LaunchSettings(action_port=6123, state_dir=tmp_path)
     text = write_endpoints(settings).read_text()
     assert "url: http://127.0.0.1:6123/webhook" in text
     assert f"db: {tmp_path / 'tracker.db'}" in text
@@ -61,7 +63,7 @@ def test_runtime_endpoints_point_at_this_runs_action_server_and_state(tmp_path):
 
 def test_both_servers_start_with_rasas_usage_reports_off_unless_asked_for(tmp_path, monkeypatch):
     monkeypatch.delenv("RASA_TELEMETRY_ENABLED", raising=False)
-    assistant = Assistant(Settings(state_dir=tmp_path), tmp_path / "model.tar.gz")
+    assistant = Assistant(LaunchSettings(state_dir=tmp_path), tmp_path / "model.tar.gz")
     assert assistant._env("rasa")["RASA_TELEMETRY_ENABLED"] == "false"
     assert assistant._env("actions")["RASA_TELEMETRY_ENABLED"] == "false"
     monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")  # an operator's own choice stands

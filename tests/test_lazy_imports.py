@@ -1,4 +1,4 @@
-"""launcher/lazy.py: a module imported when first used, and the same behaviour once it is."""
+"""rasa_runtime/lazy.py: a module imported when first used, and the same behaviour once it is."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from launcher.lazy import import_with_deferred, import_without
+from rasa_runtime.lazy import import_with_deferred, import_without
 
 
 @pytest.fixture

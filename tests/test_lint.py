@@ -1,4 +1,4 @@
-"""The code stays lint-clean and formatted (ruff.toml): `make lint` shows the details."""
+"""The code stays lint-clean, formatted (ruff.toml) and type-checked (mypy.ini): `make lint` shows the details."""
 
 import subprocess
 import sys
@@ -6,10 +6,10 @@ import sys
 import pytest
 
 from launcher.__main__ import LINT_COMMANDS
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 
-@pytest.mark.parametrize("args", LINT_COMMANDS, ids=lambda a: a[0])
-def test_ruff(args):
-    result = subprocess.run([sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True)
+@pytest.mark.parametrize("args", LINT_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_lint(args):
+    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import ROOT, SEED
+from tests.helpers.paths import ROOT, SEED
 from toolkit.library import LibraryCache, LibraryError, load_library
 
 LIBRARY = ROOT / "toolkit" / "client_toolkit.yml"

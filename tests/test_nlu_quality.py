@@ -14,12 +14,11 @@ from typing import Dict, List, Tuple
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from actions import constants as c
 from launcher.model import current_model
-from tests.conftest import ROOT
+from tests.helpers.paths import ARTIFACTS, ROOT
+from toolkit import names
 
 TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
-ARTIFACTS = ROOT / "test-artifacts"
 
 # Floors. Measured on this test set when they were set: see README "Quality".
 MACRO_F1_FLOOR = 0.90
@@ -27,7 +26,7 @@ RIGHT_SCRIPT_FLOOR = 0.90  # concern and what-if messages that get their own scr
 OUT_OF_SCOPE_NO_SCRIPT_FLOOR = 0.90  # out-of-scope messages that get no pause script
 PERSON_REQUEST_FLOOR = 1.0  # explicit requests for a person that are handed over
 
-SCRIPT_INTENTS = {c.INTENT_CONCERN, c.INTENT_WHAT_IF}
+SCRIPT_INTENTS = {names.INTENT_CONCERN, names.INTENT_WHAT_IF}
 FIGURES: Dict[str, object] = {}
 
 
@@ -87,11 +86,11 @@ def _record(name: str, value, details=None) -> None:
 def test_the_test_set_covers_every_intent(predictions):
     counts = Counter(gold for _, gold, _ in predictions)
     domain_intents = {
-        c.INTENT_CONCERN,
-        c.INTENT_WHAT_IF,
-        c.INTENT_HOW_TO_PAUSE,
-        c.INTENT_REQUEST_HUMAN,
-        c.INTENT_OUT_OF_SCOPE,
+        names.INTENT_CONCERN,
+        names.INTENT_WHAT_IF,
+        names.INTENT_HOW_TO_PAUSE,
+        names.INTENT_REQUEST_HUMAN,
+        names.INTENT_OUT_OF_SCOPE,
         "greet",
         "thank",
         "goodbye",
@@ -123,7 +122,7 @@ def test_concern_and_what_if_messages_get_the_right_script(predictions):
 
 
 def test_out_of_scope_messages_get_no_pause_script(predictions):
-    relevant = [(t, p) for t, g, p in predictions if g == c.INTENT_OUT_OF_SCOPE]
+    relevant = [(t, p) for t, g, p in predictions if g == names.INTENT_OUT_OF_SCOPE]
     scripted = [f"{predicted(p)}: {t}" for t, p in relevant if predicted(p) in SCRIPT_INTENTS]
     rate = 1 - len(scripted) / len(relevant)
     _record("out_of_scope_without_script_rate", round(rate, 4), scripted)
@@ -131,8 +130,8 @@ def test_out_of_scope_messages_get_no_pause_script(predictions):
 
 
 def test_explicit_requests_for_a_person_are_handed_over(predictions):
-    relevant = [(t, p) for t, g, p in predictions if g == c.INTENT_REQUEST_HUMAN]
-    missed = [f"{predicted(p)}: {t}" for t, p in relevant if predicted(p) != c.INTENT_REQUEST_HUMAN]
+    relevant = [(t, p) for t, g, p in predictions if g == names.INTENT_REQUEST_HUMAN]
+    missed = [f"{predicted(p)}: {t}" for t, p in relevant if predicted(p) != names.INTENT_REQUEST_HUMAN]
     rate = 1 - len(missed) / len(relevant)
     _record("person_request_rate", round(rate, 4), missed)
     assert rate >= PERSON_REQUEST_FLOOR, "\n".join(missed)
@@ -154,4 +153,4 @@ async def test_entities_come_back_as_kinds(agent):
 )
 async def test_the_person_request_net_holds_through_the_whole_pipeline(agent, text):
     parse = await agent.parse_message(text)
-    assert parse["intent"] == {"name": c.INTENT_REQUEST_HUMAN, "confidence": 1.0}
+    assert parse["intent"] == {"name": names.INTENT_REQUEST_HUMAN, "confidence": 1.0}

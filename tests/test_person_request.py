@@ -7,7 +7,7 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from spacy_pipeline.person_request import PersonRequestDetector
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handover import ActionHandOver
-from privacy.masking import MASKING_ENV, enabled_kinds, mask_event, mask_text
-from tests.conftest import (
-    ROOT,
-    local_settings,
-    make_tracker,
-    new_conversation,
-    running_assistant,
-    say,
-    user_event,
-)
+from privacy.masking import enabled_kinds, mask_event, mask_text
+from settings.read import SettingsError
+from settings.variables import PRIVACY_MASKING as MASKING_ENV
+from tests.helpers.conversations import make_tracker, new_conversation, say, user_event
+from tests.helpers.paths import ROOT
+from tests.helpers.servers import local_settings, running_assistant
 
 
 @pytest.mark.parametrize(
@@ -57,10 +53,10 @@ def test_the_kinds_are_configurable():
 
 
 def test_an_unknown_setting_stops_the_launcher_with_a_clear_error():
-    from launcher.servers import Settings
+    from settings.launch import LaunchSettings
 
-    with pytest.raises(SystemExit, match="ASSISTANT_PRIVACY_MASKING='ssn': unknown kind ssn"):
-        Settings.from_env({MASKING_ENV: "ssn"})
+    with pytest.raises(SettingsError, match="ASSISTANT_PRIVACY_MASKING='ssn': unknown kind ssn"):
+        LaunchSettings.from_env({MASKING_ENV: "ssn"})
 
 
 def test_broker_events_have_their_text_masked_and_their_structure_kept():

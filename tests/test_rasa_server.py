@@ -1,4 +1,4 @@
-"""The Rasa server as the launcher starts it (launcher/rasa_server.py): faster, same answers."""
+"""The Rasa server as the launcher starts it (rasa_runtime/): faster, same answers."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 
-from launcher import rasa_server
 from launcher.model import current_model
-from tests.conftest import ROOT, new_conversation, say
+from rasa_runtime import remote_action, spacy_cache, sqlite, train_schema, warm_up
+from tests.helpers.conversations import new_conversation, say
+from tests.helpers.paths import ROOT
 
 
 @pytest.fixture
 def validator_built_once(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
-    rasa_server.install_validator_built_once()
+    remote_action.install_validator_built_once()
     return RemoteAction("action_send_pause_link", None)
 
 
@@ -52,9 +53,9 @@ def sqlite_settings(monkeypatch):
     from sqlalchemy.engine import Engine
 
     monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
-    rasa_server.install_sqlite_tracker_store_settings()
+    sqlite.install_sqlite_tracker_store_settings()
     yield
-    event.remove(Engine, "connect", rasa_server.sqlite_write_ahead_log)
+    event.remove(Engine, "connect", sqlite.sqlite_write_ahead_log)
 
 
 def test_the_sqlite_tracker_store_keeps_its_connection_and_writes_ahead(sqlite_settings, tmp_path):
@@ -89,7 +90,7 @@ def test_the_warm_up_parses_and_predicts_but_stores_no_conversation(tmp_path):
         pytest.fail("no current model: run `make test`, which trains it")
     agent = Agent.load(str(model))
     agent.tracker_store = InMemoryTrackerStore(agent.domain)
-    seconds = asyncio.run(rasa_server.warm_up(agent))
+    seconds = asyncio.run(warm_up.warm_up(agent))
     assert seconds is not None and seconds >= 0
     assert list(asyncio.run(agent.tracker_store.keys())) == []
 
@@ -105,7 +106,7 @@ def test_the_spacy_pipeline_is_loaded_once_and_again_after_a_rebuild(monkeypatch
         return original(name)
 
     monkeypatch.setattr(SpacyNLP, "load_model", staticmethod(counting))
-    rasa_server.install_spacy_model_cache()
+    spacy_cache.install_spacy_model_cache()
     pipeline = tmp_path / "spacy_toolkit_en"
     shutil.copytree(ROOT / "build" / "spacy_toolkit_en", pipeline)
     first = SpacyNLP.load_model(str(pipeline))
@@ -140,7 +141,7 @@ def test_the_model_loads_with_its_training_graph_read_only_when_asked_for(monkey
         pytest.fail("no current model: run `make test`, which trains it")
     rasa_metadata = LocalModelStorage.metadata_from_archive(model)
     monkeypatch.setattr(ModelMetadata, "from_dict", ModelMetadata.__dict__["from_dict"])
-    rasa_server.install_train_schema_on_demand()
+    train_schema.install_train_schema_on_demand()
 
     metadata = LocalModelStorage.metadata_from_archive(model)
     assert metadata.predict_schema == rasa_metadata.predict_schema

@@ -10,9 +10,11 @@ import uuid
 
 import pytest
 
-from actions.handover_store import HandOverStore
-from tests.conftest import local_settings, new_conversation, plain_id, post_json, running_assistant, say
-from tests.services import TcpProxy, throwaway_postgres_database
+from handover.store import HandOverStore
+from tests.helpers.conversations import new_conversation, plain_id, post_json, say
+from tests.helpers.servers import local_settings, running_assistant
+from tests.helpers.services import TcpProxy, throwaway_postgres_database
+from tests.helpers.socketio_client import ChatClient
 
 pytestmark = pytest.mark.e2e
 
@@ -165,6 +167,14 @@ def test_action_server_down_calm_reply_and_hand_over_then_back_without_restartin
     FIGURES["action server back"] = "normal replies, Rasa not restarted"
 
 
+async def refusal_over_socketio(rasa_url: str, text: str) -> dict:
+    async with ChatClient(rasa_url) as chat:
+        await chat.say(text)
+        kind, data = await chat.next_event()
+        assert kind == "rejected", data
+        return data
+
+
 def test_database_down_is_a_clear_error_then_service_recovers(tmp_path):
     import sqlalchemy as sa
 
@@ -188,8 +198,13 @@ def test_database_down_is_a_clear_error_then_service_recovers(tmp_path):
                 for status, body in outcomes:
                     assert status == 503, body
                     assert "conversation store is unavailable" in body["error"] and body["incident"]
+                # socket.io goes through the same funnel: the same refusal, with its incident id
+                refused = asyncio.run(refusal_over_socketio(settings.rasa_url, "what if my freelancer ghosts me?"))
+                assert refused["status"] == 503 and "conversation store is unavailable" in refused["error"]
                 log = (tmp_path / "logs" / "rasa.log").read_text(errors="replace")
                 assert "the conversation store failed" in log
+                for incident in [body["incident"] for _, body in outcomes] + [refused["incident"]]:
+                    assert f"incident {incident}: a backing service is down" in log
                 assert "Falling back to use the 'InMemoryTrackerStore'" not in log
 
                 proxy.start()  # the database is back

@@ -16,12 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from actions.handover_store import HandOverStore
-from launcher.model import current_model
-from launcher.servers import Assistant, Settings
-from tests.conftest import agent_env, free_port, new_conversation, plain_id, post_json, say
-from tests.services import RABBITMQ_URL, REDIS_URL, require, throwaway_postgres_database
-from tests.test_desk_api import Agent, ChatClient
+from handover.store import HandOverStore
+from settings.launch import LaunchSettings
+from settings.read import SettingsError
+from tests.helpers.agents import Agent, agent_env
+from tests.helpers.conversations import new_conversation, plain_id, post_json, say
+from tests.helpers.servers import free_port, running_assistant
+from tests.helpers.services import RABBITMQ_URL, REDIS_URL, require, throwaway_postgres_database
+from tests.helpers.socketio_client import ChatClient
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +64,7 @@ def services():
 
 def replica_settings(env, state_dir, action_port, servers):
     """A replica's settings, from the documented environment variables only."""
-    return Settings.from_env(
+    return LaunchSettings.from_env(
         {
             **env,
             "ASSISTANT_SERVERS": servers,
@@ -77,31 +79,15 @@ def replica_settings(env, state_dir, action_port, servers):
 
 @pytest.fixture(scope="module")
 def replicas(services, tmp_path_factory):
-    model = current_model()
-    if model is None:
-        pytest.fail("no current model: run `make test`, which trains it")
     action_port = free_port()
-    first = Assistant(
-        replica_settings(services, tmp_path_factory.mktemp("a"), action_port, "actions rasa"),
-        model,
-        tmp_path_factory.mktemp("la"),
-    )
-    second = Assistant(
-        replica_settings(services, tmp_path_factory.mktemp("b"), action_port, "rasa"),
-        model,
-        tmp_path_factory.mktemp("lb"),
-    )
-    for replica in (first, second):  # the agent side on too, for the desk across replicas
-        replica.settings.env = agent_env()
-    try:
-        first.start()  # the action server and replica A
-        first.wait_until_ready()
-        second.start()  # replica B: ASSISTANT_SERVERS=rasa, the same action server
-        second.wait_until_ready()
-        yield first, second
-    finally:
-        second.stop()
-        first.stop()
+    first_settings = replica_settings(services, tmp_path_factory.mktemp("a"), action_port, "actions rasa")
+    second_settings = replica_settings(services, tmp_path_factory.mktemp("b"), action_port, "rasa")
+    for settings in (first_settings, second_settings):  # the agent side on too, for the desk across replicas
+        settings.env = agent_env()
+    # the action server and replica A, then replica B: ASSISTANT_SERVERS=rasa, the same action server
+    with running_assistant(first_settings, tmp_path_factory.mktemp("la")) as first:
+        with running_assistant(second_settings, tmp_path_factory.mktemp("lb")) as second:
+            yield first, second
 
 
 def test_one_conversation_alternating_between_two_replicas_is_whole_and_in_order(replicas, services):
@@ -157,7 +143,7 @@ async def test_an_agent_on_one_replica_reaches_a_client_connected_to_the_other(r
     first, second = replicas
     store = HandOverStore(services["HANDOVER_DB_URL"])
     try:
-        async with ChatClient(first.settings) as client:
+        async with ChatClient(first.settings.rasa_url) as client:
             await client.say("I want to talk to a human")
             await client.until(lambda m: m.get("handover") is True)
             record = store.open_for(client.session_id)
@@ -246,10 +232,11 @@ def _remove_redis_keys(prefix: str) -> None:
 
 def test_tickets_stay_unique_when_replicas_take_them_at_the_same_moment(services):
     """The race the atomic lock store closes: many "replicas" issuing tickets for one conversation."""
+    from urllib.parse import urlsplit
+
     from rasa.utils.endpoints import EndpointConfig
 
-    from channels.lock_store import AtomicRedisLockStore
-    from launcher.servers import urlsplit
+    from rasa_runtime.lock_store import AtomicRedisLockStore
 
     parts = urlsplit(REDIS_URL)
     config = EndpointConfig(
@@ -278,7 +265,7 @@ def test_the_scale_out_endpoints_come_from_environment_variables_only(tmp_path):
 
     from launcher.servers import write_endpoints
 
-    settings = Settings.from_env(
+    settings = LaunchSettings.from_env(
         {
             "ASSISTANT_STATE_DIR": str(tmp_path),
             "TRACKER_DB_URL": "postgresql://rasa:s3cret@db.internal/assistant",
@@ -295,7 +282,7 @@ def test_the_scale_out_endpoints_come_from_environment_variables_only(tmp_path):
     assert endpoints["tracker_store"] == {"type": "SQL", "url": "${TRACKER_DB_URL}"}
     assert "s3cret" not in path.read_text()  # Rasa reads the URL from its environment
     lock = endpoints["lock_store"]
-    assert lock["type"] == "channels.lock_store.AtomicRedisLockStore"
+    assert lock["type"] == "rasa_runtime.lock_store.AtomicRedisLockStore"
     assert (lock["url"], lock["port"], lock["db"], lock["use_ssl"], lock["key_prefix"]) == (
         "redis.internal",
         6380,
@@ -327,5 +314,5 @@ def test_the_scale_out_endpoints_come_from_environment_variables_only(tmp_path):
     ],
 )
 def test_a_malformed_scale_out_setting_is_a_clear_error(name, value, says):
-    with pytest.raises(SystemExit, match=re.escape(says)):
-        Settings.from_env({name: value})
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        LaunchSettings.from_env({name: value})

@@ -9,8 +9,11 @@ import uuid
 import pytest
 
 from channels.identity import ConversationIds, SecretKeyError
-from launcher.servers import Settings, cors_origins
-from tests.conftest import local_settings, new_conversation, plain_id, post_json, running_assistant, say
+from settings.launch import LaunchSettings, cors_origins
+from settings.read import SettingsError
+from tests.helpers.conversations import new_conversation, plain_id, post_json, say
+from tests.helpers.servers import local_settings, running_assistant
+from tests.helpers.socketio_client import ChatClient
 
 OPERATOR_TOKEN = "sec-operator-" + uuid.uuid4().hex
 SECRET_KEY = "sec-signing-key-" + uuid.uuid4().hex
@@ -48,7 +51,7 @@ def test_a_short_or_missing_key_is_refused(monkeypatch):
     ["*", "https://*.example.com", "https://example.com/", "https://example.com/app", "example.com", "ftp://x.org"],
 )
 def test_cors_origins_must_be_exact(origin):
-    with pytest.raises(SystemExit, match="not an exact origin"):
+    with pytest.raises(SettingsError, match="not an exact origin"):
         cors_origins(origin)
 
 
@@ -60,12 +63,12 @@ def test_exact_cors_origins_are_kept():
 
 
 def test_the_signing_key_is_made_once_and_kept_private(tmp_path):
-    settings = Settings(state_dir=tmp_path)
+    settings = LaunchSettings(state_dir=tmp_path)
     key = settings.signing_key()
     assert len(key) >= 32 and settings.signing_key() == key
     assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
-    with pytest.raises(SystemExit, match="at least 32"):
-        Settings.from_env({"ASSISTANT_SECRET_KEY": "short"})
+    with pytest.raises(SettingsError, match="at least 32"):
+        LaunchSettings.from_env({"ASSISTANT_SECRET_KEY": "short"})
 
 
 # --- against a running assistant -----------------------------------------------------
@@ -138,44 +141,35 @@ def test_conversations_cannot_be_read_without_the_operator_token(assistant, sett
 
 @pytest.mark.e2e
 async def test_socketio_clients_cannot_join_or_write_into_another_conversation(assistant, settings):
-    import socketio
-
     async def client_with_session(offered=None):
-        client = socketio.AsyncClient(reconnection=False)
-        inbox: asyncio.Queue = asyncio.Queue()
-        confirmed: asyncio.Queue = asyncio.Queue()
-        client.on("bot_uttered", lambda data: inbox.put_nowait(("bot", data)))
-        client.on("message_rejected", lambda data: inbox.put_nowait(("rejected", data)))
-        client.on("session_confirm", lambda token: confirmed.put_nowait(token))
-        await client.connect(settings.rasa_url, transports=["websocket"], socketio_path="/socket.io")
-        await client.emit("session_request", {"session_id": offered} if offered else {})
-        token = await asyncio.wait_for(confirmed.get(), timeout=30)
-        return client, token, inbox
+        client = ChatClient(settings.rasa_url, timeout=30, confirm_timeout=30)
+        return await client.open({"session_id": offered} if offered else {})
 
-    victim, victim_token, victim_inbox = await client_with_session()
+    victim = await client_with_session()
+    victim_token = victim.token
     victim_id = plain_id(victim_token)
     # choosing the victim's plain id (or a forged token) gets a new conversation, not the victim's
-    intruder, intruder_token, intruder_inbox = await client_with_session(offered=victim_id)
-    forger, forged_token, _ = await client_with_session(offered=victim_id + ".x" * 10)
+    intruder = await client_with_session(offered=victim_id)
+    forger = await client_with_session(offered=victim_id + ".x" * 10)
     try:
-        assert plain_id(intruder_token) != victim_id and plain_id(forged_token) != victim_id
+        assert plain_id(intruder.token) != victim_id and plain_id(forger.token) != victim_id
         # writing with the victim's token on one's own connection is refused
-        await intruder.emit("user_uttered", {"session_id": victim_token, "message": "a human please"})
-        kind, data = await asyncio.wait_for(intruder_inbox.get(), timeout=30)
+        await intruder.say("a human please", session_id=victim_token)
+        kind, data = await intruder.next_event()
         assert kind == "rejected" and data["status"] == 403
         # the victim's replies go to the victim only
-        await victim.emit("user_uttered", {"session_id": victim_token, "message": "what if my freelancer ghosts me?"})
-        kind, data = await asyncio.wait_for(victim_inbox.get(), timeout=30)
+        await victim.say("what if my freelancer ghosts me?", session_id=victim_token)
+        kind, data = await victim.next_event()
         assert kind == "bot" and data["text"].startswith(WHAT_IF_START)
         await asyncio.sleep(1.0)
-        assert intruder_inbox.empty()
+        assert intruder.events.empty()
         # a reload resumes the victim's own conversation with the token it was given
-        again, again_token, _ = await client_with_session(offered=victim_token)
-        await again.disconnect()
-        assert again_token == victim_token
+        again = await client_with_session(offered=victim_token)
+        await again.close()
+        assert again.token == victim_token
     finally:
         for client in (victim, intruder, forger):
-            await client.disconnect()
+            await client.close()
     status, state = tracker(settings, victim_id)
     assert [e["text"] for e in state["events"] if e["event"] == "user"] == ["what if my freelancer ghosts me?"]
 

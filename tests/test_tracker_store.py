@@ -1,4 +1,4 @@
-"""The SQL tracker store with prepared statements (launcher/tracker_store.py) stores and reads as Rasa's does."""
+"""The SQL tracker store with prepared statements (rasa_runtime/tracker_store.py) stores and reads as Rasa's does."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from launcher import tracker_store
-from tests.conftest import ROOT
+from rasa_runtime import tracker_store
+from tests.helpers.paths import ROOT
 
 
 @pytest.fixture(scope="module")

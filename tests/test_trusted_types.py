@@ -1,4 +1,4 @@
-"""launcher/trusted_types.py: skops trusts exactly the same types with the saved lists."""
+"""rasa_runtime/trusted_types.py: skops trusts exactly the same types with the saved lists."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from launcher import trusted_types
-from tests.conftest import ROOT
+from rasa_runtime import trusted_types
+from tests.helpers.paths import ROOT
 
 # Run in fresh interpreters: which skops module is loaded is decided at import.
 DUMP = """
 import json, sys
-from launcher import trusted_types
+from rasa_runtime import trusted_types
 used = trusted_types.install(__import__("pathlib").Path(sys.argv[1])) if len(sys.argv) > 1 else False
 import skops.io._trusted_types as m
 names = {k: v if isinstance(v, str) else [getattr(i, "__name__", i) for i in v]
@@ -33,7 +33,7 @@ def dump(*args: str) -> dict:
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     path = tmp_path_factory.mktemp("skops") / "trusted.json"
-    write = f"import pathlib; from launcher import trusted_types as t; t.write(pathlib.Path({str(path)!r}))"
+    write = f"import pathlib; from rasa_runtime import trusted_types as t; t.write(pathlib.Path({str(path)!r}))"
     subprocess.run(
         [sys.executable, "-c", write],
         cwd=ROOT,

@@ -6,37 +6,15 @@ developer without it is told what to install. Nothing is ever skipped in CI.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from channels.webchat import safe_text
-from launcher.__main__ import find_chromium
-from tests.conftest import ROOT, local_settings, running_assistant
+from tests.helpers.browser import screenshot, send
+from tests.helpers.servers import local_settings, running_assistant
 from toolkit.library import load_library
+from web.links import safe_text
 
 LIBRARY = load_library()
 HELP_ARTICLE = LIBRARY.links["pause_hourly_contract"].url
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    path = find_chromium()
-    if path is None:
-        message = "Chromium is not installed: apt-get install chromium (or set CHROMIUM_PATH)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +39,6 @@ def page(browser, server):
     page.wait_for_selector(".tk-status:has-text('Online')", timeout=15000)
     yield page
     context.close()
-
-
-def send(page, text):
-    """Types like a keyboard user: focus the box, type, press Enter."""
-    before = page.locator(".tk-msg-bot").count()
-    page.focus(".tk-input")
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-    page.wait_for_function("n => document.querySelectorAll('.tk-msg-bot').length > n", arg=before, timeout=20000)
-    page.wait_for_timeout(300)  # the rest of a multi-message reply
 
 
 def bot_texts(page):
@@ -101,8 +69,7 @@ def test_asking_for_a_person_shows_the_hand_over_state_and_reload_keeps_the_hist
     banner = page.locator(".tk-banner-handover")
     banner.wait_for(state="visible", timeout=20000)
     assert "A support agent will continue this chat" in banner.inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "widget-conversation.png"))
+    screenshot(page, "widget-conversation.png")
 
     client_before = page.locator(".tk-msg-client").all_inner_texts()
     bot_before = bot_texts(page)

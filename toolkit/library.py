@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
+from settings.read import value as setting
+from settings.variables import TOOLKIT_LIBRARY
 from toolkit.yamlfile import Node as _Node
 from toolkit.yamlfile import YamlFileError, read_yaml
 
 DEFAULT_LIBRARY_PATH = Path(__file__).resolve().parent / "client_toolkit.yml"
-LIBRARY_PATH_ENV = "TOOLKIT_LIBRARY"
 
 SECTIONS = ("links", "kb", "resources", "macros")
 REQUIRED_FIELDS: Dict[str, Tuple[str, ...]] = {
@@ -326,7 +327,7 @@ def _intent_list(checker: _Checker, entry: _Node, where: str) -> Tuple[str, ...]
 
 def load_library(path: Optional[os.PathLike] = None) -> MacroLibrary:
     """Read and validate a library file; raises ``LibraryError`` naming every problem."""
-    library_path = Path(path or os.environ.get(LIBRARY_PATH_ENV) or DEFAULT_LIBRARY_PATH)
+    library_path = Path(path or setting(TOOLKIT_LIBRARY) or DEFAULT_LIBRARY_PATH)
     try:
         doc = read_yaml(library_path)
     except YamlFileError as e:
@@ -352,7 +353,7 @@ class LibraryCache:
 
     @property
     def path(self) -> Path:
-        return Path(self._explicit_path or os.environ.get(LIBRARY_PATH_ENV) or DEFAULT_LIBRARY_PATH)
+        return Path(self._explicit_path or setting(TOOLKIT_LIBRARY) or DEFAULT_LIBRARY_PATH)
 
     def get(self) -> MacroLibrary:
         path = self.path

@@ -6,18 +6,20 @@
  * keeps it and offers it again after a reload, and starts afresh when the server
  * does not accept it.
  * Everything is built with DOM calls and textContent: no string of client, bot
- * or agent text is ever parsed as HTML. Only [label](url) links whose target is
- * http, https or mailto become links (the server filters the same way).
+ * or agent text is ever parsed as HTML. Message text goes through safe-links.js
+ * (window.ToolkitText, shared with the agent desk): only [label](url) links whose
+ * target is http, https or mailto become links (the server filters the same way).
  *
  * Embed: <div id="toolkit-chat"></div> plus socket.io.min.js and this file from
  * the assistant's /chat/static/ (see README). data-server on the div overrides
- * the server, which defaults to where this script came from.
+ * the server, which defaults to where this script came from. A page need not
+ * load safe-links.js itself: when it has not, this script loads it from beside
+ * itself (same URL, safe-links.js for widget.js) and starts once it is there.
+ * Should that fail, messages are shown as plain text, without links.
  */
 (function () {
   "use strict";
 
-  var SAFE_PROTOCOLS = ["http:", "https:", "mailto:"];
-  var LINK = /\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)/g; /* one level of () in the target */
   var MAX_HISTORY = 200;
   var TYPING_TIMEOUT_MS = 20000;
   var scriptSrc = document.currentScript && document.currentScript.src;
@@ -29,44 +31,13 @@
     return node;
   }
 
-  function safeHref(target) {
-    try {
-      var url = new URL(target, window.location.href);
-      return SAFE_PROTOCOLS.indexOf(url.protocol) >= 0 ? url.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  /* One paragraph: plain text, with safe markdown links as <a>. */
-  function appendInline(parent, text) {
-    var last = 0;
-    var match;
-    LINK.lastIndex = 0;
-    while ((match = LINK.exec(text)) !== null) {
-      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var href = safeHref(match[2]);
-      if (href) {
-        var a = el("a", null, match[1]);
-        a.href = href;
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-        parent.appendChild(a);
-      } else {
-        parent.appendChild(document.createTextNode(match[1]));
-      }
-      last = LINK.lastIndex;
-    }
-    parent.appendChild(document.createTextNode(text.slice(last)));
-  }
-
+  /* A message's text: paragraphs, and safe links unless withLinks is false. */
   function renderText(parent, text, withLinks) {
-    String(text || "").split(/\n{2,}/).forEach(function (paragraph) {
-      var p = el("p");
-      if (withLinks) appendInline(p, paragraph);
-      else p.textContent = paragraph;
-      parent.appendChild(p);
-    });
+    if (window.ToolkitText) {
+      window.ToolkitText.render(parent, text, { links: withLinks });
+    } else {
+      parent.appendChild(el("p", null, String(text || ""))); /* safe-links.js did not load */
+    }
   }
 
   function storage() {
@@ -332,6 +303,30 @@
     };
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  /* safe-links.js, from beside this script, unless the page loaded it already. */
+  function loadSafeLinks(done) {
+    if (window.ToolkitText) {
+      done();
+      return;
+    }
+    var script = document.createElement("script");
+    try {
+      script.src = new URL("safe-links.js", scriptSrc || new URL("/chat/static/", window.location.href)).href;
+    } catch (e) { /* e.g. a host page that enforces Trusted Types */
+      done();
+      return;
+    }
+    script.onload = script.onerror = function () {
+      script.onload = script.onerror = null;
+      if (!window.ToolkitText && window.console) console.warn("Chat widget: no " + script.src + "; links shown as text.");
+      done();
+    };
+    (document.head || document.documentElement).appendChild(script);
+  }
+
+  var waiting = 2; /* the page's DOM and safe-links.js */
+  function ready() { if (--waiting === 0) start(); }
+  loadSafeLinks(ready);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();

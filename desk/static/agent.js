@@ -2,9 +2,11 @@
    KB reference and suggested macros, and the reply box.
 
    Every text from a client, an agent or the server is set with textContent
-   (never parsed as HTML); only [label](http/https link) in a message becomes a
-   link. Requests carry the session cookie and the X-Agent-Request header the
-   server requires for anything that changes state. */
+   (never parsed as HTML). Message text goes through safe-links.js
+   (window.ToolkitText, loaded first by agent.html, shared with the chat widget):
+   only [label](http, https or mailto link) in a message becomes a link.
+   Requests carry the session cookie and the X-Agent-Request header the server
+   requires for anything that changes state. */
 (function () {
   "use strict";
 
@@ -22,27 +24,10 @@
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
-  var LINK = /\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)\)/g;
-
+  /* A message's text with its safe links, into `node` (a <p>: no paragraphs of its own). */
   function renderText(node, text) {
-    text = text || "";
-    var last = 0, match;
-    LINK.lastIndex = 0;
-    while ((match = LINK.exec(text)) !== null) {
-      node.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var target = match[2];
-      if (/^https?:\/\//i.test(target)) {
-        var a = el("a", null, match[1]);
-        a.href = target;
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-        node.appendChild(a);
-      } else {
-        node.appendChild(document.createTextNode(match[1]));
-      }
-      last = LINK.lastIndex;
-    }
-    node.appendChild(document.createTextNode(text.slice(last)));
+    if (window.ToolkitText) window.ToolkitText.render(node, text, { paragraphs: false });
+    else node.textContent = text || "";  // safe-links.js did not load: text only (start() says so)
   }
 
   function duration(seconds) {
@@ -178,7 +163,8 @@
       dl.appendChild(el("dd", null, row[1]));
     });
 
-    $("kb-title").textContent = h.kb && h.kb.title ? h.kb.title + (h.kb.section ? " › " + h.kb.section : "") : "none";
+    // "Title › Section", or the title alone when the section is the whole article (the server says which)
+    $("kb-title").textContent = (h.kb && h.kb.label) || "none";
     $("kb-guidance").textContent = (h.kb && h.kb.guidance) || "";
 
     var log = $("transcript");
@@ -289,6 +275,7 @@
   }
 
   function start() {
+    if (!window.ToolkitText) notice("Part of the page (safe-links.js) did not load: links show as text. Reload the page.");
     api("GET", "/me").then(function (me) {
       $("me").textContent = "Signed in as " + me.agent;
       $("me").setAttribute("data-agent", me.agent);

@@ -1,0 +1,87 @@
+"""The agent page: log-in with an agent token, the page itself, its static files."""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from desk.auth import COOKIE_NAME, SESSION_SECONDS
+from desk.context import Desk
+from web.headers import STATIC_CSP, page_headers
+from web.http import error_response
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SHARED_STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+STATIC_FILES = {
+    "agent.js": (STATIC_DIR / "agent.js", "text/javascript; charset=utf-8"),
+    "agent.css": (STATIC_DIR / "agent.css", "text/css; charset=utf-8"),
+    # the one renderer of text with safe links, shared with the chat widget
+    "safe-links.js": (SHARED_STATIC_DIR / "safe-links.js", "text/javascript; charset=utf-8"),
+}
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def add_routes(bp: Blueprint, desk: Desk) -> None:
+    @bp.route("/", methods=["GET"])
+    async def page(request: Request) -> HTTPResponse:
+        if not desk.auth.enabled:
+            return _page("off.html", status=403)
+        cookie = request.cookies.get(COOKIE_NAME)
+        if not cookie or desk.auth.agent_for_cookie(cookie) is None:
+            return _page("login.html")
+        return _page("agent.html")
+
+    @bp.route("/login", methods=["POST"])
+    async def login(request: Request) -> HTTPResponse:
+        if not desk.auth.enabled:
+            return _page("off.html", status=403)
+        token = (request.form.get("token") or "").strip()
+        agent = desk.auth.agent_for_token(token) if token else None
+        if agent is None:
+            logger.warning("agent page: a log-in with an unknown token was refused")
+            return _page("login.html", status=401, error="That token is not valid. Check it and try again.")
+        logger.info("agent page: %s logged in", agent)
+        resp = response.redirect("/agent/", status=303)
+        _set_cookie(resp, desk.auth.cookie_for(agent), SESSION_SECONDS, request)
+        return resp
+
+    @bp.route("/logout", methods=["POST"])
+    async def logout(request: Request) -> HTTPResponse:
+        resp = response.redirect("/agent/", status=303)
+        _set_cookie(resp, "", 0, request)
+        return resp
+
+    @bp.route("/static/<name>", methods=["GET"])
+    async def static(request: Request, name: str) -> HTTPResponse:
+        entry = STATIC_FILES.get(name)
+        if entry is None:
+            return error_response(404, f"no static file '{name}'")
+        path, content_type = entry
+        return response.raw(path.read_bytes(), content_type=content_type, headers=page_headers(STATIC_CSP))
+
+
+def _page(name: str, status: int = 200, error: str = "") -> HTTPResponse:
+    body = (STATIC_DIR / name).read_text(encoding="utf-8")
+    notice = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    return response.html(body.replace("<!--error-->", notice), status=status, headers=page_headers(PAGE_CSP))
+
+
+def _set_cookie(resp: HTTPResponse, value: str, max_age: int, request: Request) -> None:
+    resp.cookies[COOKIE_NAME] = value
+    cookie = resp.cookies[COOKIE_NAME]
+    cookie["path"] = "/agent"
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["max-age"] = max_age
+    if request.scheme == "https":
+        cookie["secure"] = True

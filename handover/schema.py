@@ -1,0 +1,162 @@
+"""The hand-over tables, and the database they live in.
+
+An SQLite file by default (``state/handovers.db``); any SQLAlchemy URL from
+``HANDOVER_DB_URL`` (PostgreSQL in a scaled-out setup, shared by replicas).
+
+- ``handovers``: one row a hand-over, with its status ``waiting`` → ``claimed``
+  → ``resolved``. A conversation has at most one open hand-over (waiting or
+  claimed): a partial unique index enforces it, so asking twice, or two
+  replicas racing, never makes a second record.
+- ``handover_events``: every step, in order, with who did it.
+- ``suggestion_feedback``: what agents did with the macros suggested to them.
+- ``handover_outbox``: hand-overs waiting to be delivered to an external help
+  desk, written in the same transaction as the hand-over itself.
+
+Tables from an earlier version gain their new columns on connect (nothing is
+dropped).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from handover.records import STATUS_WAITING
+from settings.handover import default_db_url
+
+metadata = sa.MetaData()
+_open_clause = sa.text("status IN ('waiting', 'claimed')")
+_Time = sa.DateTime(timezone=True)
+
+handovers = sa.Table(
+    "handovers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default=STATUS_WAITING),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("intent", sa.String(64)),
+    sa.Column("confidence", sa.Float),
+    sa.Column("concern", sa.String(255)),
+    sa.Column("contract_type", sa.String(64)),
+    sa.Column("macro_id", sa.String(128)),
+    sa.Column("script_sent", sa.String(128)),
+    sa.Column("link_sent", sa.String(2048)),
+    sa.Column("kb_title", sa.String(255)),
+    sa.Column("kb_section", sa.String(255)),
+    sa.Column("transcript", sa.Text, nullable=False),
+    sa.Column("created_at", _Time, nullable=False),
+    sa.Column("updated_at", _Time, nullable=False),
+    # added with the agent desk
+    sa.Column("priority", sa.String(16)),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_at", _Time),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("resolved_at", _Time),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("client_notified_at", _Time),
+    sa.Column("follow_up", sa.String(32)),
+    sa.Index("ix_handovers_status_created", "status", "created_at"),
+    sa.Index(
+        "uq_handovers_open_conversation",
+        "conversation_id",
+        unique=True,
+        sqlite_where=_open_clause,
+        postgresql_where=_open_clause,
+    ),
+)
+
+handover_events = sa.Table(
+    "handover_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("handover_id", sa.Integer, sa.ForeignKey("handovers.id"), nullable=False),
+    sa.Column("at", _Time, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default="{}"),
+    sa.Index("ix_handover_events_handover", "handover_id", "id"),
+)
+
+suggestion_feedback = sa.Table(
+    "suggestion_feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", _Time, nullable=False),
+    sa.Column("agent", sa.String(64), nullable=False),
+    sa.Column("conversation_id", sa.String(255)),
+    sa.Column("handover_id", sa.Integer),
+    sa.Column("macro_id", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("confidence", sa.Float),
+    sa.Column("intent", sa.String(64)),
+    sa.Index("ix_suggestion_feedback_macro", "macro_id", "action"),
+)
+
+handover_outbox = sa.Table(
+    "handover_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("delivery_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("handover_id", sa.Integer, sa.ForeignKey("handovers.id"), nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", _Time, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", _Time, nullable=False),
+    sa.Column("delivered_at", _Time),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_handover_outbox_due", "delivered_at", "next_attempt_at"),
+)
+
+
+class Database:
+    """The hand-over database, connected on first use; safe to share between threads."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        self.url = url or default_db_url()
+        self._engine: Optional[Engine] = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = _connect(self.url)
+            return self._engine
+
+    def dispose(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+
+def _connect(url_text: str) -> Engine:
+    url = sa.engine.make_url(url_text)
+    kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    engine = sa.create_engine(url, **kwargs)
+    metadata.create_all(engine)
+    _add_missing_columns(engine)
+    return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring tables made by an earlier version up to date: add the columns they lack."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c for c in table.columns if c.name not in present]
+        if not missing:
+            continue
+        with engine.begin() as conn:
+            for column in missing:
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))

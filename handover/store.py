@@ -1,0 +1,320 @@
+"""Hand-overs and their steps: created, claimed, released, replied to, resolved.
+
+Every state change is one conditional ``UPDATE``, so two agents, or two
+replicas, can never both win a claim or send the same notice twice. The
+store's ``feedback`` and ``outbox`` work on the same database
+(``handover/feedback.py``, ``handover/outbox.py``); the tables are in
+``handover/schema.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from handover import outbox as outbox_mod
+from handover.feedback import FeedbackLog
+from handover.records import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    STATUS_CLAIMED,
+    STATUS_RESOLVED,
+    STATUS_WAITING,
+    HandOver,
+    HandOverConflict,
+    HandOverEvent,
+    HandOverNotFound,
+    aware,
+    now,
+)
+from handover.schema import Database, handover_events, handovers
+
+# A function that turns a stored hand-over into the outbox payload (a JSON-able dict).
+PayloadBuilder = Callable[[HandOver], Dict[str, Any]]
+
+
+class HandOverStore(Database):
+    """Reads and writes hand-overs and their steps; safe to share between threads."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        super().__init__(url)
+        self.feedback = FeedbackLog(self)
+        self.outbox = outbox_mod.Outbox(self)
+
+    # --- reading ------------------------------------------------------------
+
+    def open_for(self, conversation_id: str) -> Optional[HandOver]:
+        """The conversation's waiting or claimed hand-over, if any."""
+        query = handovers.select().where(
+            handovers.c.conversation_id == conversation_id,
+            handovers.c.status.in_(OPEN_STATUSES),
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return _from_row(row) if row else None
+
+    def get(self, handover_id: int) -> Optional[HandOver]:
+        with self.engine.connect() as conn:
+            return _get(conn, handover_id)
+
+    def require(self, handover_id: int) -> HandOver:
+        found = self.get(handover_id)
+        if found is None:
+            raise HandOverNotFound(handover_id)
+        return found
+
+    def list(self, status: Optional[str] = None, limit: Optional[int] = None) -> List[HandOver]:
+        """Oldest first (the queue order); resolved ones newest first."""
+        query = handovers.select()
+        if status:
+            query = query.where(handovers.c.status == status)
+        if status == STATUS_RESOLVED:
+            query = query.order_by(handovers.c.resolved_at.desc(), handovers.c.id.desc())
+        else:
+            query = query.order_by(handovers.c.created_at, handovers.c.id)
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(query).mappings()]
+
+    def events(self, handover_id: int) -> List[HandOverEvent]:
+        query = (
+            handover_events.select().where(handover_events.c.handover_id == handover_id).order_by(handover_events.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_event_from_row(r) for r in conn.execute(query).mappings()]
+
+    # --- the steps of a hand-over -------------------------------------------
+
+    def create_or_get_open(
+        self, record: HandOver, outbox_payload: Optional[PayloadBuilder] = None
+    ) -> tuple[HandOver, bool]:
+        """Store ``record`` unless the conversation already has an open hand-over.
+
+        With ``outbox_payload``, the new hand-over is also queued for delivery to
+        an external help desk, in the same transaction. Returns the stored record
+        and whether it is new.
+        """
+        existing = self.open_for(record.conversation_id)
+        if existing:
+            return existing, False
+        at = now()
+        values = {k: v for k, v in record.to_dict().items() if k in handovers.c and k != "id"}
+        values.update(
+            transcript=json.dumps(record.transcript, ensure_ascii=False),
+            status=STATUS_WAITING,
+            created_at=at,
+            updated_at=at,
+            claimed_by=None,
+            claimed_at=None,
+            resolved_by=None,
+            resolved_at=None,
+            outcome=None,
+            client_notified_at=None,
+            follow_up=None,
+        )
+        try:
+            with self.engine.begin() as conn:
+                new_id = conn.execute(handovers.insert().values(**values)).inserted_primary_key[0]
+                _add_event(conn, new_id, "assistant", "created", {"reason": record.reason}, at)
+                if outbox_payload is not None:
+                    stored = _require(conn, new_id)
+                    outbox_mod.enqueue(conn, new_id, "handover.created", outbox_payload(stored), at)
+        except IntegrityError:
+            # Another request opened one between our check and our insert.
+            existing = self.open_for(record.conversation_id)
+            if existing is None:
+                raise
+            return existing, False
+        return self.require(new_id), True
+
+    def claim(self, handover_id: int, agent: str) -> tuple[HandOver, bool]:
+        """``agent`` takes a waiting hand-over; returns it and whether this call claimed it.
+
+        Claiming one's own hand-over again changes nothing.
+        """
+        at = now()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                handovers.update()
+                .where(handovers.c.id == handover_id, handovers.c.status == STATUS_WAITING)
+                .values(status=STATUS_CLAIMED, claimed_by=agent, claimed_at=at, updated_at=at)
+            ).rowcount
+            if changed:
+                _add_event(conn, handover_id, agent, "claimed", {}, at)
+                return _require(conn, handover_id), True
+            current = _get(conn, handover_id)
+        if current is None:
+            raise HandOverNotFound(handover_id)
+        if current.status == STATUS_CLAIMED and current.claimed_by == agent:
+            return current, False
+        raise HandOverConflict(_why_not(current, agent, "claim"), current)
+
+    def release(self, handover_id: int, agent: str) -> HandOver:
+        """The claiming agent gives the hand-over back to the queue."""
+        return self._change_own_claim(
+            handover_id,
+            agent,
+            "release",
+            dict(status=STATUS_WAITING, claimed_by=None, claimed_at=None),
+            "released",
+            {},
+        )
+
+    def record_reply(self, handover_id: int, agent: str, text: str) -> HandOver:
+        """Keep an agent's message to the client; only the claiming agent may send one."""
+        at = now()
+        with self.engine.begin() as conn:
+            current = _get(conn, handover_id, for_update=True)
+            if current is None:
+                raise HandOverNotFound(handover_id)
+            if current.status != STATUS_CLAIMED or current.claimed_by != agent:
+                raise HandOverConflict(_why_not(current, agent, "reply to"), current)
+            conn.execute(handovers.update().where(handovers.c.id == handover_id).values(updated_at=at))
+            _add_event(conn, handover_id, agent, "reply", {"text": text}, at)
+        return current
+
+    def resolve(self, handover_id: int, agent: str, outcome: str) -> HandOver:
+        """The claiming agent ends the hand-over: the bot resumes, or the chat is closed."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        at = now()
+        return self._change_own_claim(
+            handover_id,
+            agent,
+            "resolve",
+            dict(status=STATUS_RESOLVED, resolved_by=agent, resolved_at=at, outcome=outcome),
+            "resolved",
+            {"outcome": outcome},
+        )
+
+    def _change_own_claim(
+        self,
+        handover_id: int,
+        agent: str,
+        verb: str,
+        values: Dict[str, Any],
+        kind: str,
+        detail: Dict[str, Any],
+    ) -> HandOver:
+        at = now()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                handovers.update()
+                .where(
+                    handovers.c.id == handover_id,
+                    handovers.c.status == STATUS_CLAIMED,
+                    handovers.c.claimed_by == agent,
+                )
+                .values(updated_at=at, **values)
+            ).rowcount
+            if changed:
+                _add_event(conn, handover_id, agent, kind, detail, at)
+                return _require(conn, handover_id)
+            current = _get(conn, handover_id)
+        if current is None:
+            raise HandOverNotFound(handover_id)
+        raise HandOverConflict(_why_not(current, agent, verb), current)
+
+    def save_transcript(self, handover_id: int, transcript: List[Dict[str, Any]]) -> None:
+        """Keep the conversation as it stands (done when a hand-over is resolved)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                handovers.update()
+                .where(handovers.c.id == handover_id)
+                .values(transcript=json.dumps(transcript, ensure_ascii=False), updated_at=now())
+            )
+
+    def waiting_since_before(self, cutoff: datetime) -> List[HandOver]:
+        """Waiting hand-overs created before ``cutoff`` whose client was not told yet."""
+        query = (
+            handovers.select()
+            .where(
+                handovers.c.status == STATUS_WAITING,
+                handovers.c.created_at < cutoff,
+                handovers.c.client_notified_at.is_(None),
+            )
+            .order_by(handovers.c.created_at)
+        )
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(query).mappings()]
+
+    def mark_client_notified(self, handover_id: int, follow_up: str, waited_seconds: float) -> bool:
+        """Record that the client was told what happens next; True for the one caller that wins."""
+        at = now()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                handovers.update()
+                .where(
+                    handovers.c.id == handover_id,
+                    handovers.c.status == STATUS_WAITING,
+                    handovers.c.client_notified_at.is_(None),
+                )
+                .values(client_notified_at=at, follow_up=follow_up, updated_at=at)
+            ).rowcount
+            if changed:
+                detail = {"follow_up": follow_up, "waited_seconds": round(waited_seconds)}
+                _add_event(conn, handover_id, "assistant", "timeout_notice", detail, at)
+        return bool(changed)
+
+    def add_event(self, handover_id: int, actor: str, kind: str, detail: Dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            _add_event(conn, handover_id, actor, kind, detail, now())
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _why_not(current: HandOver, agent: str, verb: str) -> str:
+    if current.status == STATUS_RESOLVED:
+        return f"hand-over {current.id} is already resolved"
+    if current.status == STATUS_CLAIMED and current.claimed_by != agent:
+        return f"hand-over {current.id} is claimed by {current.claimed_by}"
+    return f"hand-over {current.id} is {current.status}: claim it before you {verb} it"
+
+
+def _get(conn: Connection, handover_id: int, for_update: bool = False) -> Optional[HandOver]:
+    query = handovers.select().where(handovers.c.id == handover_id)
+    if for_update and conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return _from_row(row) if row else None
+
+
+def _require(conn: Connection, handover_id: int) -> HandOver:
+    found = _get(conn, handover_id)
+    if found is None:
+        raise HandOverNotFound(handover_id)
+    return found
+
+
+def _add_event(conn: Connection, handover_id: int, actor: str, kind: str, detail: Dict[str, Any], at: datetime) -> None:
+    conn.execute(
+        handover_events.insert().values(
+            handover_id=handover_id,
+            at=at,
+            actor=actor,
+            kind=kind,
+            detail=json.dumps(detail, ensure_ascii=False),
+        )
+    )
+
+
+def _from_row(row: Any) -> HandOver:
+    data = dict(row)
+    data["transcript"] = json.loads(data["transcript"])
+    for key, value in data.items():
+        if isinstance(value, datetime):
+            data[key] = aware(value)
+    return HandOver(**data)
+
+
+def _event_from_row(row: Any) -> HandOverEvent:
+    data = dict(row)
+    data["detail"] = json.loads(data["detail"] or "{}")
+    data["at"] = aware(data["at"])
+    return HandOverEvent(**data)

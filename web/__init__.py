@@ -1,0 +1,1 @@
+"""Web pieces shared by the client channels and the agent desk (links, bodies, errors, headers)."""
