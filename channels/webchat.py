@@ -33,7 +33,7 @@ from settings.channels import ChannelSettings
 from toolkit.names import UTTER_HANDOVER
 from web import guard
 from web.headers import STATIC_CSP, page_headers
-from web.http import ApiError
+from web.http import ApiError, error_response
 from web.links import safe_text
 
 logger = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ class ChatPageInput(InputChannel):
         async def static(request: Request, name: str) -> HTTPResponse:
             entry = STATIC_FILES.get(name)
             if entry is None or not entry[0].is_file():
-                return response.json({"error": f"no static file '{name}'"}, status=404)
+                return error_response(404, f"no static file '{name}'")
             path, content_type = entry
             return response.raw(
                 path.read_bytes(),
