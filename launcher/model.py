@@ -24,6 +24,12 @@ TRAINING_INPUTS = (
     "data",
     "spacy_pipeline/build.py",
     "spacy_pipeline/entity_kinds.py",
+    # the components that shape what the classifier learns from
+    "spacy_pipeline/intent_classifier.py",
+    "spacy_pipeline/spelling.py",
+    "spacy_pipeline/corrector.py",
+    "spacy_pipeline/vocabulary.py",
+    "spacy_pipeline/noise.py",
 )
 
 

@@ -9,6 +9,11 @@ intent with full confidence, keeping the classifier's ranking below it.
 Questions about the bot ("are you a human?") and hypotheticals ("what if I
 need an agent later?") are left to the classifier.
 
+It reads the text as ``SpellingNormalizer`` corrected it ("tlak to a humna" is
+"talk to a human"), but a question about the bot or a hypothetical in the
+client's own words is one whatever a correction made of it: a spelling fix can
+turn a typo into a request, never a non-request into a hand-over.
+
 The patterns are configuration (``config.yml``), so they can change without
 touching code; a change retrains, like any change to the config.
 """
@@ -26,6 +31,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDE
 from rasa.shared.nlu.training_data.message import Message
 
 INTENT_RANKING = "intent_ranking"
+ORIGINAL_TEXT = "text_as_typed"  # spacy_pipeline.spelling.ORIGINAL_TEXT: the client's words, before correction
 REQUEST_HUMAN = "request_human"
 
 
@@ -64,16 +70,20 @@ class PersonRequestDetector(GraphComponent):
     ) -> PersonRequestDetector:
         return cls(config)
 
-    def is_request(self, text: str) -> bool:
+    def is_request(self, text: str, as_typed: str | None = None) -> bool:
+        """Is ``text`` (corrected) an explicit request for a person? ``as_typed``: the client's own words."""
         if not text or text.startswith("/") or self.not_asking.search(text):
             return False
+        if as_typed is not None and as_typed != text:
+            if as_typed.startswith("/") or self.not_asking.search(as_typed):
+                return False
         if self.person.search(text) and self.asking.search(text):
             return True
         return len(text.split()) <= self.max_words_alone and bool(self.alone.search(text))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if not self.is_request(message.get(TEXT) or ""):
+            if not self.is_request(message.get(TEXT) or "", message.get(ORIGINAL_TEXT)):
                 continue
             top = {INTENT_NAME_KEY: REQUEST_HUMAN, PREDICTED_CONFIDENCE_KEY: 1.0}
             # The classifier's ranking stays below, at half its confidence, so that the

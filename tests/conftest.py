@@ -75,6 +75,7 @@ def handover_store(tmp_path, monkeypatch):
 
 FIGURE_MODULES = {
     "tests.test_nlu_quality": "NLU quality on tests/nlu/test_nlu.yml",
+    "tests.test_nlu_typos": "Typo robustness on tests/nlu/test_nlu.yml, clean and noisy",
     "tests.test_hostile_input": "Hostile input (fuzz)",
     "tests.test_reliability": "Concurrency and faults",
     "tests.test_scale_out": "Scale-out on PostgreSQL, Redis and RabbitMQ",
@@ -92,7 +93,7 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.section(title)
             for name, value in figures.items():
                 terminalreporter.write_line(f"{name}: {value}")
-            if module != "tests.test_nlu_quality":
+            if module not in ("tests.test_nlu_quality", "tests.test_nlu_typos"):
                 reliability[title] = figures
     if reliability:
         ARTIFACTS.mkdir(exist_ok=True)
