@@ -142,6 +142,8 @@ class WebChatInput(SocketIOInput):
             conversation_id = ids.verify(offered)
             token = offered if conversation_id else ids.issue()
             conversation_id = conversation_id or ids.verify(token)
+            if conversation_id is None:  # a token just issued always verifies
+                raise RuntimeError("a conversation id this server issued did not verify")
             # one room per conversation and shape: Rasa's shape unless the client asks for marks
             room = room_of(conversation_id, wants_marks(data))
             previous = (await sio.get_session(sid, namespace=self.namespace)).get("room")
