@@ -33,6 +33,12 @@ CHOICE_PAYLOADS = frozenset(
         "/out_of_scope",
     }
 )
+# What web clients send when a chat starts (rasa-webchat's ``initPayload``, Rasa's own
+# ``/session_start``): each is read as the greeting, never as words the assistant did not
+# understand (which would count as the first unclear message), and never as an intent
+# the client chose.
+START_PAYLOADS = frozenset({"/get_started", "/greet", "/session_start", "/start"})
+GREETING_PAYLOAD = "/greet"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -58,6 +64,8 @@ def clean_text(value: Any, field: str = "message") -> str:
     text = unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
     if len(text) > MAX_MESSAGE_CHARS:
         raise ApiError(413, f"'{field}' is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}")
+    if text.lower() in START_PAYLOADS:
+        return GREETING_PAYLOAD
     if text.startswith("/") and text not in CHOICE_PAYLOADS:
         text = text.lstrip("/").strip()
     if not text:

@@ -2,8 +2,12 @@
 
 - ``WebChatInput``: Rasa's socket.io channel, with every bot message passing
   ``web.links.safe_text`` on its way out (only http, https and mailto links
-  survive) and the hand-over message marked, so the page can show the
-  hand-over state.
+  survive), in Rasa's own shape for any Rasa web client and in the marked
+  shape (the hand-over message marked, so the page can show the hand-over
+  state) for clients that ask for it (``channels/shapes.py``). Browsers on
+  other origins: only the exact origins of ``ASSISTANT_CORS_ORIGINS`` and the
+  server's own may open a socket (long-polling or WebSocket); the CORS headers
+  themselves come from Rasa's ``--cors`` alone, one of each on every response.
 - ``ChatPageInput``: serves the widget (``widget/``) and its one browser
   dependency under ``/chat/`` on the same server and port, with a
   Content-Security-Policy that forbids inline script.
@@ -14,7 +18,6 @@ Both are configured in ``credentials.yml``.
 from __future__ import annotations
 
 import logging
-from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -28,13 +31,13 @@ from socketio import AsyncServer
 from channels import live
 from channels.delivery import deliver
 from channels.identity import ConversationIds
+from channels.shapes import emit_to_conversation, room_of, wants_marks
 from channels.validation import client_message
 from settings.channels import ChannelSettings
 from toolkit.names import UTTER_HANDOVER
 from web import guard
 from web.headers import STATIC_CSP, page_headers
 from web.http import ApiError, error_response
-from web.links import safe_text
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +60,14 @@ PAGE_CSP = (
 
 
 class SafeSocketIOOutput(SocketIOOutput):
-    """socket.io output that never sends an unsafe link and marks the hand-over."""
+    """socket.io output that never sends an unsafe link and marks the hand-over.
+
+    Rasa addresses each message to the conversation (its sender id); it goes to
+    the conversation's two rooms, one per shape (``channels/shapes.py``).
+    """
 
     async def _send_message(self, socket_id: str, response_: Any) -> None:
-        if isinstance(response_, dict) and "text" in response_:
-            response_ = {**response_, "text": safe_text(response_["text"])}
-        await super()._send_message(socket_id, response_)
+        await emit_to_conversation(self.sio, self.bot_message_evt, socket_id, response_)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         parts = text.strip().split("\n\n")
@@ -100,14 +105,27 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         ids = ConversationIds.from_env()
         settings = ChannelSettings.from_env()
-        sio = AsyncServer(
-            async_mode="sanic",
-            cors_allowed_origins=partial(origin_allowed, settings.cors_origins),
-            **message_queue(settings),
-        )
+        # No CORS handling of socket.io's own (as in Rasa's channel): Rasa's --cors already puts
+        # the headers on every response, and two sets make browsers refuse them all. Which
+        # origins may connect is checked below, for long-polling and WebSocket alike.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], **message_queue(settings))
         bp = SocketBlueprint(sio, self.socketio_path, "webchat_socketio", __name__)
         guard.attach(bp)
         self.sio = sio
+        socket_path = "/" + self.socketio_path.strip("/")
+
+        async def refuse_other_origins(request: Request) -> Optional[HTTPResponse]:
+            if request.path.rstrip("/") != socket_path:
+                return None
+            origin = request.headers.get("origin")
+            if origin_allowed(settings.cors_origins, origin, request_environ(request)):
+                return None
+            logger.info("refused a socket.io connection from an origin not allowed: %r", origin)
+            return error_response(400, NOT_ALLOWED_ORIGIN)
+
+        @bp.listener("before_server_start")
+        async def install_origin_check(app: Any, _loop: Any) -> None:
+            app.register_middleware(refuse_other_origins, "request")
 
         live.register(sio, self.bot_message_evt)  # for agents' replies (channels/live.py)
 
@@ -124,11 +142,15 @@ class WebChatInput(SocketIOInput):
             conversation_id = ids.verify(offered)
             token = offered if conversation_id else ids.issue()
             conversation_id = conversation_id or ids.verify(token)
-            previous = (await sio.get_session(sid, namespace=self.namespace)).get("conversation_id")
-            if previous and previous != conversation_id:
+            if conversation_id is None:  # a token just issued always verifies
+                raise RuntimeError("a conversation id this server issued did not verify")
+            # one room per conversation and shape: Rasa's shape unless the client asks for marks
+            room = room_of(conversation_id, wants_marks(data))
+            previous = (await sio.get_session(sid, namespace=self.namespace)).get("room")
+            if previous and previous != room:
                 sio.leave_room(sid, previous, namespace=self.namespace)
-            await sio.save_session(sid, {"conversation_id": conversation_id}, namespace=self.namespace)
-            sio.enter_room(sid, conversation_id, namespace=self.namespace)
+            await sio.save_session(sid, {"conversation_id": conversation_id, "room": room}, namespace=self.namespace)
+            sio.enter_room(sid, room, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -174,11 +196,26 @@ def message_queue(settings: ChannelSettings) -> Dict[str, Any]:
     return {"client_manager": AsyncRedisManager(settings.socketio_queue, channel=settings.socketio_channel)}
 
 
+NOT_ALLOWED_ORIGIN = "this origin may not open a chat socket: list the page's exact origin in ASSISTANT_CORS_ORIGINS"
+
+
+def request_environ(request: Request) -> Dict[str, Any]:
+    """What ``origin_allowed`` reads of a request, named as in a WSGI environ."""
+    headers = request.headers
+    # Sanic calls a WebSocket upgrade's scheme ws/wss; the page's origin says http/https
+    scheme = {"ws": "http", "wss": "https"}.get(request.scheme, request.scheme)
+    environ = {"wsgi.url_scheme": scheme, "HTTP_HOST": headers.get("host")}
+    for name in ("x-forwarded-host", "x-forwarded-proto"):
+        if headers.get(name):
+            environ["HTTP_" + name.upper().replace("-", "_")] = headers.get(name)
+    return environ
+
+
 def origin_allowed(origins: List[str], origin: Optional[str], environ: Dict[str, Any]) -> bool:
     """socket.io: the server's own origin and the configured exact origins only."""
     if not origin:
         return True
-    if origin in origins:
+    if origin.lower() in origins:
         return True
     host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST") or ""
     scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme") or "http").split(",")[0]

@@ -60,22 +60,36 @@ def build_spacy() -> None:
 
 def install_widget() -> None:
     """The widget's one browser dependency (socket.io-client), from its lock file."""
-    widget = ROOT / "widget"
-    lock = (widget / "package-lock.json").read_bytes()
-    stamp = widget / "node_modules" / ".toolkit-installed"
+    npm_ci(ROOT / "widget", "the chat widget's socket.io client")
+
+
+# rasa-webchat, another Rasa web client, for the browser test that embeds it on a second origin
+WEBCHAT_CLIENT_DIR = ROOT / "tests" / "webchat-client"
+
+
+def install_test_clients() -> None:
+    """What the tests need from npm (rasa-webchat), from its own lock file; only the test command."""
+    npm_ci(WEBCHAT_CLIENT_DIR, "rasa-webchat for the browser tests")
+
+
+def npm_ci(folder: Path, what: str) -> None:
+    """``npm ci`` in ``folder`` from its package-lock.json, again only when the lock file changed."""
+    lock = (folder / "package-lock.json").read_bytes()
+    stamp = folder / "node_modules" / ".toolkit-installed"
     wanted = hashlib.sha256(lock).hexdigest()[:16]
     if stamp.is_file() and stamp.read_text().strip() == wanted:
         return
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit(
-            "error: npm is needed once to install the chat widget's socket.io client.\n"
+            f"error: npm is needed once to install {what}.\n"
             "Install Node.js with npm (Debian/Ubuntu: apt-get install nodejs npm), then run the command again."
         )
-    print("==> installing the chat widget's socket.io client (npm ci)")
-    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=widget)
+    print(f"==> installing {what} (npm ci)")
+    command = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", "--ignore-scripts"]
+    result = subprocess.run(command, cwd=folder)
     if result.returncode != 0:
-        raise SystemExit(f"error: npm ci failed in {widget} (exit {result.returncode})")
+        raise SystemExit(f"error: npm ci failed in {folder} (exit {result.returncode})")
     stamp.write_text(wanted + "\n")
 
 
@@ -206,6 +220,7 @@ def lint() -> int:
 
 def test(pytest_args: List[str]) -> int:
     setup()
+    install_test_clients()
     ensure_chromium()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -243,6 +243,9 @@ async def test_a_hand_over_is_claimed_answered_and_resolved_while_the_client_wat
         await client.say("yes please")
         handed = await client.next()
         assert handed.get("handover") is True
+        # the same chat, reloaded in a client built for Rasa's own channel: plain Rasa messages
+        rasa_client = await ChatClient(server.rasa_url, marks=False).open({"session_id": client.token})
+        assert rasa_client.token == client.token
 
         queue = await asyncio.to_thread(alice, "GET", "/handovers?status=waiting")
         [item] = [h for h in queue["handovers"] if h["conversation_id"] == client.session_id]
@@ -267,6 +270,7 @@ async def test_a_hand_over_is_claimed_answered_and_resolved_while_the_client_wat
         await asyncio.to_thread(alice, "POST", f"/handovers/{item['id']}/claim")
         joined = await client.next()
         assert joined["text"] == "alice from our support team has joined the chat and will reply here."
+        assert joined["agent"] == "alice" and await rasa_client.next() == {"text": joined["text"]}
         taken = await asyncio.to_thread(bob, "POST", f"/handovers/{item['id']}/claim", None, 409)
         assert taken["error"] == f"hand-over {item['id']} is claimed by alice"
         assert taken["handover"]["claimed_by"] == "alice"
@@ -286,11 +290,14 @@ async def test_a_hand_over_is_claimed_answered_and_resolved_while_the_client_wat
         answered = await asyncio.to_thread(alice, "POST", f"/handovers/{item['id']}/reply", {"text": reply})
         message = await client.next()
         assert message == {"text": reply, "from_agent": True, "agent": "alice"}
+        assert await rasa_client.next() == {"text": reply}
         assert answered["transcript"][-1]["from"] == "agent" and answered["transcript"][-1]["text"] == reply
 
         resolved = await asyncio.to_thread(alice, "POST", f"/handovers/{item['id']}/resolve", {"outcome": "resumed"})
         back = await client.next()
         assert back["handover_ended"] is True and "handed this chat back to me" in back["text"]
+        assert await rasa_client.next() == {"text": back["text"]}
+        await rasa_client.close()
         assert resolved["status"] == "resolved" and resolved["outcome"] == "resumed"
         assert resolved["resolved_by"] == "alice"
 

@@ -113,6 +113,34 @@ def test_an_unclear_message_gets_likely_meanings_then_a_person(assistant, settin
     store.dispose()
 
 
+GREETING = "Hi! I'm the support assistant."
+
+
+@pytest.mark.parametrize("payload", ["/get_started", "/greet", "/session_start", "/GET_STARTED"])
+def test_a_web_client_s_start_payload_gets_the_greeting_and_is_not_an_unclear_message(assistant, settings, payload):
+    sender = "e2e-start" + payload
+    [greeting] = say(settings, sender, payload)
+    assert greeting["text"].startswith(GREETING)
+    # the first unclear message after it gets the question, not a person at once
+    replies = say(settings, sender, "qwpoeiru zmxncb")
+    assert replies[0]["text"].startswith("Sorry, I'm not sure I understood") and replies[0]["buttons"]
+    store = HandOverStore(settings.handover_db_url)
+    assert store.open_for(plain_id(conversation(settings, sender))) is None
+    store.dispose()
+
+
+def test_a_start_payload_with_an_intent_or_entities_of_the_client_s_choosing_is_only_words(assistant, settings):
+    texts = ('/get_started{"concern": "x"}', "/session_start/request_human", "/restart")
+    for text in texts:
+        say(settings, "e2e-inject", text)
+    url = f"{settings.rasa_url}/conversations/{plain_id(conversation(settings, 'e2e-inject'))}/tracker"
+    status, state = request(url, token=TOKEN)
+    users = [e for e in state["events"] if e["event"] == "user"]
+    assert status == 200 and [u["text"] for u in users] == [t.lstrip("/") for t in texts]
+    assert not any(entity.get("value") == "x" for u in users for entity in u["parse_data"]["entities"])
+    assert not any(e["event"] == "restart" for e in state["events"])  # no intent of the client's choosing
+
+
 def test_the_http_api_needs_the_operator_token(assistant, settings):
     conversation_id = plain_id(conversation(settings, "e2e-concern"))
     url = f"{settings.rasa_url}/conversations/{conversation_id}/tracker"

@@ -146,16 +146,25 @@ async def test_an_agent_on_one_replica_reaches_a_client_connected_to_the_other(r
         async with ChatClient(first.settings.rasa_url) as client:
             await client.say("I want to talk to a human")
             await client.until(lambda m: m.get("handover") is True)
-            record = store.open_for(client.session_id)
-            bob = Agent(second.settings, "bob")
-            await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/claim")
-            joined = await client.next()
-            assert joined["text"].startswith("bob from our support team has joined")
-            await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/reply", {"text": "Hello from replica B"})
-            assert await client.next() == {"text": "Hello from replica B", "from_agent": True, "agent": "bob"}
+            # the same chat open on replica A in a client built for Rasa's own channel
+            rasa_client = await ChatClient(first.settings.rasa_url, marks=False).open({"session_id": client.token})
+            try:
+                record = store.open_for(client.session_id)
+                bob = Agent(second.settings, "bob")
+                await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/claim")
+                joined = await client.next()
+                assert joined["text"].startswith("bob from our support team has joined")
+                assert await rasa_client.next() == {"text": joined["text"]}
+                await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/reply", {"text": "Hello from replica B"})
+                assert await client.next() == {"text": "Hello from replica B", "from_agent": True, "agent": "bob"}
+                assert await rasa_client.next() == {"text": "Hello from replica B"}  # Rasa's shape, once
+                await asyncio.sleep(0.5)
+                assert client.replies.empty() and rasa_client.replies.empty()
+            finally:
+                await rasa_client.close()
     finally:
         store.dispose()
-    FIGURES["agent on replica B reaches a chat open on replica A"] = "yes"
+    FIGURES["agent on replica B reaches a chat open on replica A"] = "yes (marked and Rasa-shaped clients)"
 
 
 def test_simultaneous_messages_to_both_replicas_are_serialised_by_the_redis_lock(replicas):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import urllib.request
 import uuid
 
@@ -183,12 +184,35 @@ def _request(url, method="GET", headers=None):
         return e.code, e.headers
 
 
+def _cors_headers(headers):
+    """Each CORS header of a response with every value it was given (a browser refuses two)."""
+    return {name: headers.get_all(name) for name in {n for n in headers if n.lower().startswith("access-control-")}}
+
+
+def _websocket_status(settings, origin):
+    """The status of a socket.io WebSocket handshake sent with ``origin``."""
+    import base64
+    import os
+    import socket
+
+    host, port = "127.0.0.1", settings.rasa_port
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+    )
+    with socket.create_connection((host, port), timeout=30) as conn:
+        conn.sendall(request.encode())
+        return int(conn.recv(4096).split(b" ", 2)[1])
+
+
 @pytest.mark.e2e
 def test_cors_allows_the_configured_exact_origin_only(assistant, settings):
     url = f"{settings.rasa_url}/webhooks/rest/conversations"
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     _, headers = _request(url, "OPTIONS", {"Origin": ALLOWED_ORIGIN, **preflight})
-    assert headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    assert headers.get_all("Access-Control-Allow-Origin") == [ALLOWED_ORIGIN]
     for origin in ("https://evil.example.net", "https://shop.example.com.evil.net", "null"):
         _, headers = _request(url, "OPTIONS", {"Origin": origin, **preflight})
         assert headers.get("Access-Control-Allow-Origin") is None, origin
@@ -197,6 +221,44 @@ def test_cors_allows_the_configured_exact_origin_only(assistant, settings):
     assert _request(polling, headers={"Origin": ALLOWED_ORIGIN})[0] == 200
     assert _request(polling, headers={"Origin": settings.rasa_url})[0] == 200  # the page's own origin
     assert _request(polling, headers={"Origin": "https://evil.example.net"})[0] == 400
+    # and WebSocket: an origin not listed is refused, whatever the transport
+    assert _websocket_status(settings, ALLOWED_ORIGIN) == 101
+    assert _websocket_status(settings, settings.rasa_url) == 101
+    assert _websocket_status(settings, "https://evil.example.net") == 400
+
+
+@pytest.mark.e2e
+def test_each_cors_header_comes_once_on_rest_and_socketio_responses(assistant, settings):
+    """Two Access-Control-Allow-Origin values make a browser refuse the response outright."""
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    rest = f"{settings.rasa_url}/webhooks/rest/conversations"
+    status, headers = _request(rest, "OPTIONS", {"Origin": ALLOWED_ORIGIN, **preflight})
+    cors = _cors_headers(headers)
+    assert status < 300 and cors["Access-Control-Allow-Origin"] == [ALLOWED_ORIGIN], cors
+    assert "Access-Control-Allow-Methods" in cors
+    assert all(len(values) == 1 for values in cors.values()), cors
+    req = urllib.request.Request(rest, data=b"", method="POST", headers={"Origin": ALLOWED_ORIGIN})
+    with urllib.request.urlopen(req, timeout=30) as response:
+        cors = _cors_headers(response.headers)
+    assert cors["Access-Control-Allow-Origin"] == [ALLOWED_ORIGIN] and all(len(v) == 1 for v in cors.values()), cors
+    # socket.io long-polling: the handshake, then a poll of the session it opened
+    polling = f"{settings.rasa_url}/socket.io/?EIO=4&transport=polling"
+    req = urllib.request.Request(polling, headers={"Origin": ALLOWED_ORIGIN})
+    with urllib.request.urlopen(req, timeout=30) as response:
+        cors = _cors_headers(response.headers)
+        sid = json.loads(response.read().decode()[1:])["sid"]
+    assert cors["Access-Control-Allow-Origin"] == [ALLOWED_ORIGIN] and all(len(v) == 1 for v in cors.values()), cors
+    for method, body in (("POST", b"40"), ("GET", None)):
+        req = urllib.request.Request(
+            f"{polling}&sid={sid}", data=body, method=method, headers={"Origin": ALLOWED_ORIGIN}
+        )
+        with urllib.request.urlopen(req, timeout=30) as response:
+            cors = _cors_headers(response.headers)
+        assert cors["Access-Control-Allow-Origin"] == [ALLOWED_ORIGIN], (method, cors)
+        assert all(len(values) == 1 for values in cors.values()), (method, cors)
+    status, headers = _request(polling, "OPTIONS", {"Origin": ALLOWED_ORIGIN, **preflight})
+    cors = _cors_headers(headers)
+    assert cors.get("Access-Control-Allow-Origin") == [ALLOWED_ORIGIN] and all(len(v) == 1 for v in cors.values()), cors
 
 
 @pytest.mark.e2e

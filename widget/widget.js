@@ -265,7 +265,9 @@
     var socket = window.io(this.server, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
     this.socket = socket;
     socket.on("connect", function () {
-      socket.emit("session_request", self.sessionId ? { session_id: self.sessionId } : {});
+      // marks: the hand-over and agent marks on each message (the server leaves them out
+      // for clients that do not ask, so clients built for Rasa's own channel render them)
+      socket.emit("session_request", self.sessionId ? { session_id: self.sessionId, marks: true } : { marks: true });
     });
     socket.on("session_confirm", function (token) {
       self.adopt(token);

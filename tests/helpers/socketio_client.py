@@ -12,16 +12,19 @@ class ChatClient:
     """A chat over socket.io, as the widget holds it.
 
     ``async with ChatClient(url) as client`` connects and asks for a session (the token the
-    server confirms is ``client.token``); ``connect`` and ``request_session`` do the two
-    steps apart, for a test that writes before it has a session. What arrives is queued:
+    server confirms is ``client.token``), with the widget's ``marks`` unless ``marks=False``
+    (then messages come in Rasa's own shape, as any Rasa web client gets them); ``connect``
+    and ``request_session`` do the two steps apart, for a test that writes before it has a
+    session. What arrives is queued:
     ``replies`` (bot_uttered), ``rejections`` (message_rejected) and ``events`` (both, as
     ("bot", data) or ("rejected", data), in the order they came).
     """
 
-    def __init__(self, url: str, timeout: float = 20.0, confirm_timeout: float = 15.0) -> None:
+    def __init__(self, url: str, timeout: float = 20.0, confirm_timeout: float = 15.0, marks: bool = True) -> None:
         import socketio
 
         self.url = url
+        self.marks = marks
         self.timeout = timeout  # for a reply or an event
         self.confirm_timeout = confirm_timeout  # for session_confirm
         self.token: Optional[str] = None  # issued by the server in session_confirm
@@ -51,8 +54,8 @@ class ChatClient:
         await self.client.connect(self.url, transports=["websocket"], socketio_path="/socket.io")
 
     async def request_session(self, payload: Any = None) -> str:
-        """Sends session_request (``{}`` unless told) and waits for the token the server confirms."""
-        await self.client.emit("session_request", {} if payload is None else payload)
+        """Sends session_request (``{"marks": <marks>}`` unless told) and waits for the token the server confirms."""
+        await self.client.emit("session_request", {"marks": self.marks} if payload is None else payload)
         self.token = await asyncio.wait_for(self._confirmed.get(), self.confirm_timeout)
         return self.token
 
