@@ -7,7 +7,6 @@ test-artifacts/nlu_evaluation.json.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from typing import Dict, List, Tuple
 
@@ -15,7 +14,8 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from launcher.model import current_model
-from tests.helpers.paths import ARTIFACTS, ROOT
+from tests.helpers.figures import record
+from tests.helpers.paths import ROOT
 from toolkit import names
 
 TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
@@ -73,14 +73,7 @@ def macro_f1(pairs: List[Tuple[str, str]]) -> Tuple[float, Dict[str, float]]:
 
 
 def _record(name: str, value, details=None) -> None:
-    FIGURES[name] = value
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "nlu_evaluation.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data[name] = value
-    if details is not None:
-        data[f"{name}_details"] = details
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    record(FIGURES, "nlu_evaluation.json", name, value, details)
 
 
 def test_the_test_set_covers_every_intent(predictions):

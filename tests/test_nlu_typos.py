@@ -8,7 +8,6 @@ printed at the end of the run and written to test-artifacts/nlu_typos.json.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Dict, List, Tuple
 
 import pytest
@@ -17,10 +16,11 @@ from rasa.shared.nlu.training_data.loading import load_data
 from launcher.model import current_model
 from spacy_pipeline.noise import add_slips
 from spacy_pipeline.spelling import NORMALIZED
+from tests.helpers.figures import record
 from tests.helpers.paths import ROOT
 
 TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
-ARTIFACTS = ROOT / "test-artifacts"
+
 NOISE_SEED = 20261203  # training uses seeds 1000, 1001 (config.yml)
 SLIPS = 3
 
@@ -75,14 +75,7 @@ def _rate(rows, gold_in, good) -> Tuple[float, List[str]]:
 
 
 def _record(name: str, value, details=None) -> None:
-    FIGURES[name] = value
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "nlu_typos.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data[name] = value
-    if details is not None:
-        data[f"{name}_details"] = details
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    record(FIGURES, "nlu_typos.json", name, value, details)
 
 
 def test_the_noisy_copy_really_is_noisy_and_the_same_every_run(parsed):
