@@ -27,6 +27,19 @@ def domain() -> Dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def trained_agent():
+    """The current model in Rasa's own agent (no servers), loaded once for the NLU tests."""
+    from rasa.core.agent import Agent
+
+    from launcher.model import current_model
+
+    model = current_model()
+    if model is None:
+        pytest.fail("no model matches the current config, domain and data: run `make test`, which trains it")
+    return Agent.load(str(model))
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database of this test run only, dropped at the end.
 

@@ -13,7 +13,6 @@ from typing import Dict, List, Tuple
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from launcher.model import current_model
 from tests.helpers.figures import record
 from tests.helpers.paths import ROOT
 from toolkit import names
@@ -31,13 +30,8 @@ FIGURES: Dict[str, object] = {}
 
 
 @pytest.fixture(scope="module")
-def agent():
-    from rasa.core.agent import Agent
-
-    model = current_model()
-    if model is None:
-        pytest.fail("no model matches the current config, domain and data: run `make test`, which trains it")
-    return Agent.load(str(model))
+def agent(trained_agent):
+    return trained_agent
 
 
 @pytest.fixture(scope="module")
