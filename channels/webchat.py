@@ -249,7 +249,7 @@ class ChatPageInput(InputChannel):
             return response.raw(
                 path.read_bytes(),
                 content_type=content_type,
-                headers=page_headers(STATIC_CSP),
+                headers=page_headers(STATIC_CSP, embeddable=True),  # other sites embed the widget
             )
 
         guard.attach(page)

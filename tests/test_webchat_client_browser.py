@@ -11,8 +11,6 @@ that the browser accepts the assistant's CORS headers.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,6 +18,7 @@ from tests.helpers.agents import Agent, agent_env
 from tests.helpers.browser import screenshot
 from tests.helpers.conversations import plain_id
 from tests.helpers.servers import free_port, local_settings, running_assistant
+from tests.helpers.sites import static_site
 from toolkit.library import load_library
 
 LIBRARY = load_library()
@@ -77,23 +76,8 @@ def shop(assistant, shop_port, webchat_bundle):
         "/rasa-webchat.js": (webchat_bundle, "text/javascript; charset=utf-8"),
     }
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the name http.server calls
-            body, content_type = files.get(self.path.split("?")[0], (b"not found", "text/plain"))
-            self.send_response(200 if self.path.split("?")[0] in files else 404)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", shop_port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{shop_port}"
-    server.shutdown()
-    server.server_close()
+    with static_site(shop_port, files):
+        yield f"http://127.0.0.1:{shop_port}"
 
 
 @pytest.fixture

@@ -36,11 +36,20 @@ def frame_options(csp: str) -> str:
     return "SAMEORIGIN" if ancestors == ["'self'"] else "DENY"
 
 
-def page_headers(csp: str, cache: str = "no-cache") -> Dict[str, str]:
-    """Headers of a page or a static file: its policy, the base table, revalidated caching."""
-    return {
+def page_headers(csp: str, cache: str = "no-cache", embeddable: bool = False) -> Dict[str, str]:
+    """Headers of a page or a static file: its policy, the base table, revalidated caching.
+
+    ``embeddable`` files (the chat widget's script, style and their one
+    dependency) may be loaded by pages of other sites, which embed the widget:
+    ``Cross-Origin-Resource-Policy: cross-origin`` instead of ``same-site``,
+    which makes browsers refuse them there (``ERR_BLOCKED_BY_RESPONSE.NotSameSite``).
+    """
+    headers = {
         **BASE_HEADERS,
         "Content-Security-Policy": csp,
         "X-Frame-Options": frame_options(csp),
         "Cache-Control": cache,
     }
+    if embeddable:
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return headers
