@@ -11,6 +11,8 @@ An SQLite file by default (``state/handovers.db``); any SQLAlchemy URL from
 - ``suggestion_feedback``: what agents did with the macros suggested to them.
 - ``handover_outbox``: hand-overs waiting to be delivered to an external help
   desk, written in the same transaction as the hand-over itself.
+- ``review_items``, ``review_labels``, ``review_cursor``: the review inbox
+  (``review/``), its labels and how far it has read.
 
 Tables from an earlier version gain their new columns on connect (nothing is
 dropped).
@@ -111,6 +113,58 @@ handover_outbox = sa.Table(
     sa.Column("delivered_at", _Time),
     sa.Column("last_error", sa.Text),
     sa.Index("ix_handover_outbox_due", "delivered_at", "next_attempt_at"),
+)
+
+
+# --- the review inbox (review/): client messages worth a reviewer's look, and their labels
+review_items = sa.Table(
+    "review_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("event_key", sa.String(64), nullable=False),  # the client message's event in the tracker store
+    sa.Column("at", _Time, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),  # masked, as every stored client text
+    sa.Column("normalized", sa.Text),  # masked; what the spelling normaliser made of it, when it changed it
+    sa.Column("intent", sa.String(64)),
+    sa.Column("confidence", sa.Float),
+    sa.Column("runner_up", sa.String(64)),
+    sa.Column("runner_up_confidence", sa.Float),
+    sa.Column("reasons", sa.String(255), nullable=False),  # space-separated reason names
+    sa.Column("detail", sa.Text, nullable=False, default="{}"),  # JSON: why, turns before and after (masked)
+    sa.Column("group_key", sa.String(255), nullable=False),  # near-duplicates share it
+    sa.Column("stale", sa.Boolean, nullable=False, default=False),  # the conversation is gone
+    sa.Index("uq_review_items_message", "conversation_id", "event_key", unique=True),
+    sa.Index("ix_review_items_group", "group_key"),
+    sa.Index("ix_review_items_at", "at"),
+)
+
+review_labels = sa.Table(
+    "review_labels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("group_key", sa.String(255), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),  # confirm, relabel, out_of_scope, discard
+    sa.Column("intent", sa.String(64)),  # what the examples are trained as (none for discard)
+    sa.Column("reviewer", sa.String(64), nullable=False),
+    sa.Column("at", _Time, nullable=False),
+    sa.Column("undone_by", sa.String(64)),
+    sa.Column("undone_at", _Time),
+    # one decision in force per group: a second reviewer's concurrent label fails here
+    sa.Index(
+        "uq_review_labels_current",
+        "group_key",
+        unique=True,
+        sqlite_where=sa.text("undone_at IS NULL"),
+        postgresql_where=sa.text("undone_at IS NULL"),
+    ),
+)
+
+review_cursor = sa.Table(  # how far the inbox has read the tracker store and the feedback
+    "review_cursor",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
 )
 
 

@@ -1,4 +1,4 @@
-"""python -m launcher {run,test,setup,train,check}: called by scripts/bootstrap.sh."""
+"""python -m launcher {run,test,setup,train,check,lint,bench,review-export,retrain}: called by scripts/bootstrap.sh."""
 
 from __future__ import annotations
 
@@ -233,6 +233,24 @@ def bench(bench_args: List[str]) -> int:
     return subprocess.call([sys.executable, "-m", "bench", *bench_args], cwd=ROOT)
 
 
+def review_command(command: str) -> int:
+    """``make review-export`` / ``make retrain`` (launcher/retrain.py); retrain exits 1 when the gate refuses."""
+    from launcher import retrain as r
+    from settings.review import ReviewSettings
+
+    try:
+        settings, desk = checked_settings()
+        data_dir = ReviewSettings.from_env(agents=desk.agents).data_dir
+    except SettingsError as e:
+        raise SystemExit(f"error: {e}") from e
+    if command == "review-export":
+        r.export(settings, data_dir)
+        return 0
+    check()
+    build_spacy()
+    return 0 if r.retrain_from_labels(settings, data_dir).verdict.promote else 1
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -243,6 +261,8 @@ def main(argv: List[str] | None = None) -> int:
     sub.add_parser("train", help="train the model even when one is current")
     sub.add_parser("check", help="validate the macro library and the entity patterns")
     sub.add_parser("lint", help="ruff check, ruff format --check and mypy")
+    sub.add_parser("review-export", help="write the review inbox's labels to data/nlu/reviewed.yml")
+    sub.add_parser("retrain", help="export, train a candidate, gate it, promote it when it is no worse")
     bench_parser = sub.add_parser(
         "bench", help="set up, then benchmark against the stock rasa init bot", add_help=False
     )
@@ -262,6 +282,8 @@ def main(argv: List[str] | None = None) -> int:
         return test(args.pytest_args)
     if args.command == "bench":
         return bench(args.bench_args)
+    if args.command in ("review-export", "retrain"):
+        return review_command(args.command)
     if args.command == "setup":
         setup()
     elif args.command == "train":

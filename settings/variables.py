@@ -76,3 +76,7 @@ SOCKETIO_CHANNEL = declare("SOCKETIO_CHANNEL", "name", "toolkit-socketio", "the 
 # --- set-up and tests ---------------------------------------------------------
 PYTHON = declare("PYTHON", "file", "found", "the Python 3.10 to build .venv with (scripts/bootstrap.sh)")
 CHROMIUM_PATH = declare("CHROMIUM_PATH", "file", "chromium on the PATH", "the Chromium the browser tests drive")
+
+# --- the review inbox (review/) -------------------------------------------------
+REVIEWERS = declare("ASSISTANT_REVIEWERS", "list of agent names", "every agent", "who may label in the review inbox")
+REVIEW_DATA_DIR = declare("REVIEW_DATA_DIR", "folder", "data/", "training data the review export writes into")
