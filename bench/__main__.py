@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bench import report
+from bench import review as review_bench
 from bench.bots import OurBot, ReferenceBot, rss_mb
 from bench.load import PhaseResult, Talker, run_phase
 from bench.training import ROOT, Training, our_training, reference_training
@@ -60,6 +61,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--no-training", action="store_true", help="no training time (use the model there is)")
     parser.add_argument("--retrain", action="store_true", help="measure both training times again, not from cache")
     parser.add_argument("--smoke", action="store_true", help="tiny counts, this assistant only, no training")
+    parser.add_argument("--skip-review", action="store_true", help="no review-tab figures (bench/review.py)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.no_reference = args.no_training = True
@@ -250,6 +252,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             origin = f"cached, measured {training.measured_at}" if training.cached else "measured now"
             print(f"==> {name}: full training {training.seconds:.1f} s ({origin})", flush=True)
     result["script_edit_retrains"] = script_edit_retrains()
+    result["review"] = None if args.skip_review else review_bench.run(folder=out)
 
     model = Path(ours_training.model) if ours_training else model_mod.current_model()
     if model is None:

@@ -41,7 +41,9 @@ STATIC_FILES = {
     "review.js": (STATIC_DIR / "review.js", "text/javascript; charset=utf-8"),
     "review.css": (STATIC_DIR / "review.css", "text/css; charset=utf-8"),
 }
-NO_SQL_STORE = "the review inbox reads conversations from Rasa's SQL tracker store, and this server keeps them elsewhere"
+NO_SQL_STORE = (
+    "the review inbox reads conversations from Rasa's SQL tracker store, and this server keeps them elsewhere"
+)
 
 
 def add_routes(bp: Blueprint, desk: Desk, settings: Optional[ReviewSettings] = None) -> None:
@@ -144,9 +146,7 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[ReviewSettings] = N
     @reviewer_only
     async def export(request: Request, agent: str) -> HTTPResponse:
         existing = gatherer(request).existing
-        result = await asyncio.to_thread(
-            export_mod.export, store, review.data_dir, [review.test_file], existing
-        )
+        result = await asyncio.to_thread(export_mod.export, store, review.data_dir, [review.test_file], existing)
         logger.info("review: %s exported %d examples to %s", agent, result.examples, result.path)
         return json_response(result.to_dict())
 
@@ -214,7 +214,10 @@ def _query(request: Request, intents: List[str]) -> Query:
         raise ApiError(400, f"'state' must be one of {', '.join(STATES)}, not '{state}'")
     if sort not in SORTS:
         raise ApiError(400, f"'sort' must be one of {', '.join(SORTS)}, not '{sort}'")
-    page, per_page = _int(args.get("page"), "page", 1, 10**6, 1), _int(args.get("per_page"), "per_page", 1, MAX_PAGE, 50)
+    page, per_page = (
+        _int(args.get("page"), "page", 1, 10**6, 1),
+        _int(args.get("per_page"), "per_page", 1, MAX_PAGE, 50),
+    )
     since, until = _date(args.get("since"), "since"), _date(args.get("until"), "until")
     if until is not None:
         until += dt.timedelta(days=1)  # the whole of that day

@@ -145,9 +145,12 @@ def ensure_chromium() -> None:
 def checked_settings():
     """The launcher's and the agent side's settings, checked before anything starts."""
     from settings.desk import DeskSettings
+    from settings.review import ReviewSettings
 
     try:
-        return LaunchSettings.from_env(), DeskSettings.from_env()
+        launch, desk = LaunchSettings.from_env(), DeskSettings.from_env()
+        ReviewSettings.from_env(agents=desk.agents)  # ASSISTANT_REVIEWERS names agents
+        return launch, desk
     except SettingsError as e:
         raise SystemExit(f"error: {e}") from e
 
@@ -238,11 +241,8 @@ def review_command(command: str) -> int:
     from launcher import retrain as r
     from settings.review import ReviewSettings
 
-    try:
-        settings, desk = checked_settings()
-        data_dir = ReviewSettings.from_env(agents=desk.agents).data_dir
-    except SettingsError as e:
-        raise SystemExit(f"error: {e}") from e
+    settings, desk = checked_settings()
+    data_dir = ReviewSettings.from_env(agents=desk.agents).data_dir
     if command == "review-export":
         r.export(settings, data_dir)
         return 0

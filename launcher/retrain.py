@@ -64,14 +64,14 @@ def export(settings: LaunchSettings, data_dir: Path) -> Any:
     return result
 
 
-def live_model(settings: LaunchSettings) -> Optional[Path]:
-    """The model the running Rasa server serves (its ``GET /status``), if one answers."""
+def live_model(settings: LaunchSettings, models_dir: Path = model_mod.MODELS_DIR) -> Optional[Path]:
+    """The model the running Rasa server serves (its ``GET /status`` names the file), if one answers."""
     try:
-        status = _call(settings, "GET", "/status")
-    except OSError:
+        name = str(_call(settings, "GET", "/status").get("model_file") or "")
+    except (OSError, ValueError):
         return None
-    path = Path(str(status.get("model_file") or ""))
-    return path if path.is_file() else None
+    places = (models_dir, model_mod.MODELS_DIR)
+    return next((d / name for d in places if name and (d / name).is_file()), None)
 
 
 def _call(settings: LaunchSettings, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -79,7 +79,7 @@ def _call(settings: LaunchSettings, method: str, path: str, body: Optional[Dict[
     if settings.operator_token:
         headers["Authorization"] = f"Bearer {settings.operator_token}"
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(settings.rasa_url + path, data=data, method=method, headers=headers)
+    request = urllib.request.Request(settings.rasa_url + path, data=data, method=method, headers=headers)  # noqa: S310 - http(s), our own server
     with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - our own server's URL
         text = response.read()
     return json.loads(text) if text else {}
@@ -110,7 +110,7 @@ def retrain(
     """Train (unless ``candidate`` is given), gate, and promote when the gate lets it."""
     from review import gate
 
-    current = current or live_model(settings) or _newest(models_dir)
+    current = current or live_model(settings, models_dir) or _newest(models_dir) or _newest(model_mod.MODELS_DIR)
     if current is None:
         raise SystemExit("error: there is no current model to compare with: run `make setup` first")
     candidate = candidate or train_candidate(data_dir, models_dir)

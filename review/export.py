@@ -81,7 +81,7 @@ def build(examples: List[Dict[str, Any]], known: Set[str]) -> tuple:
     chosen: Dict[str, Dict[str, Any]] = {}
     skipped = 0
     for example in examples:
-        text = mask_text(str(example["text"]), KINDS)
+        text = mask_text(str(example["text"]), frozenset(KINDS))
         key = _same(text)
         if key in known:
             skipped += 1

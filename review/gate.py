@@ -10,6 +10,7 @@ noisy; ``Verdict.reasons`` says which, with the figures.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
@@ -92,16 +93,30 @@ def test_examples(test_file: Path) -> List[Tuple[str, str]]:
 
 def report(model: Path, examples: Sequence[Tuple[str, str]]) -> Report:
     """Parse the examples, clean and noisy, with ``model`` (in this process, no server)."""
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # not a debug line with each test message
     agent = Agent.load(str(model))
 
     async def parse_all(texts: Sequence[str]) -> List[str]:
         return [(await agent.parse_message(t))["intent"]["name"] for t in texts]
 
-    clean = asyncio.run(parse_all([t for t, _ in examples]))
-    noisy = asyncio.run(parse_all([add_slips(t, NOISE_SEED, SLIPS) for t, _ in examples]))
+    clean = _run(parse_all([t for t, _ in examples]))
+    noisy = _run(parse_all([add_slips(t, NOISE_SEED, SLIPS) for t, _ in examples]))
     return score(str(model.name), examples, clean, noisy)
+
+
+def _run(work: Any) -> Any:
+    """``asyncio.run`` of ``work``, in a thread of its own when this one already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def score(model: str, examples: Sequence[Tuple[str, str]], clean: Sequence[str], noisy: Sequence[str]) -> Report:
@@ -133,11 +148,7 @@ def score(model: str, examples: Sequence[Tuple[str, str]], clean: Sequence[str],
         "out_of_scope_rate_noisy": rate(noisy, (names.INTENT_OUT_OF_SCOPE,), no_script),
         "person_request_rate": rate(clean, (names.INTENT_REQUEST_HUMAN,), same),
     }
-    wrong = [
-        f"{g} -> {p}: {t}"
-        for (t, g), p in zip(examples, clean, strict=True)
-        if g in SCRIPT_INTENTS and g != p
-    ]
+    wrong = [f"{g} -> {p}: {t}" for (t, g), p in zip(examples, clean, strict=True) if g in SCRIPT_INTENTS and g != p]
     return Report(model, figures, per_intent, wrong)
 
 

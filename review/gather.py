@@ -122,8 +122,8 @@ def group_key(text: str) -> str:
 def items_of(conversation: Conversation) -> List[Dict[str, Any]]:
     """The inbox rows for what the reasons found in one conversation (masked)."""
     by_turn: Dict[str, List[Finding]] = {}
-    for found in findings(conversation):
-        by_turn.setdefault(found.turn.event_key, []).append(found)
+    for finding in findings(conversation):
+        by_turn.setdefault(finding.turn.event_key, []).append(finding)
     keys = [key for key, _, _ in conversation.transcript]
     items = []
     for event_key, found in by_turn.items():

@@ -120,8 +120,12 @@ def fallback_or_clarification(conversation: Conversation) -> Iterable[Finding]:
         if not asked:
             continue
         picked = conversation.next_turn(index)
-        then = f"; the client then said “{picked.text}” ({picked.intent})" if picked else "; the client said nothing more"
-        what = "a clarifying question was asked" if names.ACTION_CLARIFY_MEANING in turn.actions else "the fallback fired"
+        then = (
+            f"; the client then said “{picked.text}” ({picked.intent})" if picked else "; the client said nothing more"
+        )
+        what = (
+            "a clarifying question was asked" if names.ACTION_CLARIFY_MEANING in turn.actions else "the fallback fired"
+        )
         yield Finding(turn, "fallback", what + then)
 
 

@@ -75,7 +75,7 @@ def _label_dict(row: Mapping[str, Any]) -> Dict[str, Any]:
         "reviewer": row["reviewer"],
         "at": aware(row["at"]).isoformat(),  # type: ignore[union-attr]  # NOT NULL
         "undone_by": row["undone_by"],
-        "undone_at": aware(row["undone_at"]).isoformat() if row["undone_at"] else None,
+        "undone_at": row["undone_at"] and aware(row["undone_at"]).isoformat(),  # type: ignore[union-attr]
     }
 
 
@@ -205,7 +205,9 @@ class ReviewStore:
             keys = [r.group_key for r in rows]
             labels = {
                 r["group_key"]: _label_dict(r)
-                for r in conn.execute(sa.select(lt).where(lt.c.group_key.in_(keys), lt.c.undone_at.is_(None))).mappings()
+                for r in conn.execute(
+                    sa.select(lt).where(lt.c.group_key.in_(keys), lt.c.undone_at.is_(None))
+                ).mappings()
             }
         listed = []
         for r in rows:
@@ -284,18 +286,22 @@ class ReviewStore:
         keys = [r["group_key"] for r in rows]
         try:
             with self.db.engine.begin() as conn:
-                taken = conn.execute(
-                    sa.select(lt).where(lt.c.group_key.in_(keys), lt.c.undone_at.is_(None))
-                ).mappings().all()
+                taken = (
+                    conn.execute(sa.select(lt).where(lt.c.group_key.in_(keys), lt.c.undone_at.is_(None)))
+                    .mappings()
+                    .all()
+                )
                 if taken:
                     raise self._conflict([_label_dict(r) for r in taken])
                 for row in rows:
                     conn.execute(lt.insert().values(**row, reviewer=reviewer, at=at))
         except IntegrityError:  # another reviewer's label landed between the check and the insert
             with self.db.engine.connect() as conn:
-                taken = conn.execute(
-                    sa.select(lt).where(lt.c.group_key.in_(keys), lt.c.undone_at.is_(None))
-                ).mappings().all()
+                taken = (
+                    conn.execute(sa.select(lt).where(lt.c.group_key.in_(keys), lt.c.undone_at.is_(None)))
+                    .mappings()
+                    .all()
+                )
             raise self._conflict([_label_dict(r) for r in taken]) from None
         return self.current_labels(keys)
 
@@ -320,7 +326,9 @@ class ReviewStore:
         lt = review_labels
         with self.db.engine.begin() as conn:
             done = conn.execute(
-                lt.update().where(lt.c.id == label_id, lt.c.undone_at.is_(None)).values(undone_by=reviewer, undone_at=now())
+                lt.update()
+                .where(lt.c.id == label_id, lt.c.undone_at.is_(None))
+                .values(undone_by=reviewer, undone_at=now())
             )
             row = conn.execute(sa.select(lt).where(lt.c.id == label_id)).mappings().first()
         if row is None:

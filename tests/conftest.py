@@ -111,3 +111,19 @@ def pytest_terminal_summary(terminalreporter):
     if reliability:
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "reliability.json").write_text(json.dumps(reliability, indent=2) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def review_assistant(tmp_path_factory):
+    """An assistant for the review inbox's tests: alice reviews, bob may not; its own training data,
+    models and operator token, so retraining and promoting never touch the project's own."""
+    from types import SimpleNamespace
+
+    from tests.helpers.review import copy_training_data
+
+    root = tmp_path_factory.mktemp("review")
+    data = copy_training_data(root / "data")
+    env = agent_env(ASSISTANT_REVIEWERS="alice", REVIEW_DATA_DIR=str(data))
+    settings = local_settings(root / "state", env=env, operator_token="review-operator-" + "x" * 24)
+    with running_assistant(settings, root / "logs") as running:
+        yield SimpleNamespace(settings=running.settings, data=data, models=root / "models")

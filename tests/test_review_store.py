@@ -36,7 +36,7 @@ def inbox(request, tmp_path):
         tracker, db = Tracker(url), Database(url)
         with db.engine.begin() as conn:  # the session's database is shared: start empty
             for table in ("review_labels", "review_items", "review_cursor", "suggestion_feedback"):
-                conn.exec_driver_sql(f"DELETE FROM {table}")
+                conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - our own table names
             conn.exec_driver_sql("DELETE FROM events")
     store = ReviewStore(db)
     yield tracker, store, Gatherer(tracker.engine, store)
@@ -51,7 +51,15 @@ def test_each_reason_finds_its_messages_and_says_why(inbox):
     tracker, store, gatherer = inbox
     tracker.add("c1", misread_after_script("my freelancer vanished with my money, what now"))
     tracker.add("c2", [user("is it ok to pause maybe", PAUSE, 0.55, (WHAT_IF, 0.45))])
-    tracker.add("c3", [user("hmm the thing", OOS, 0.3, fallback=True), action("action_clarify_meaning"), bot("Did you mean..."), user("/ask_what_if", WHAT_IF)])
+    tracker.add(
+        "c3",
+        [
+            user("hmm the thing", OOS, 0.3, fallback=True),
+            action("action_clarify_meaning"),
+            bot("Did you mean..."),
+            user("/ask_what_if", WHAT_IF),
+        ],
+    )
     tracker.add("c4", [user("hwo do i puase my contrct", PAUSE, 0.97, normalized="how do i pause my contract")])
     tracker.add("c5", [user("all good thanks", "thank", 0.99)])
     gatherer.gather()
@@ -71,7 +79,9 @@ def test_suggestion_feedback_puts_the_message_before_it_in_the_inbox(inbox):
     tracker, store, gatherer = inbox
     from handover.feedback import FeedbackLog
 
-    tracker.add("c9", [user("freelancer keeps billing me for nothing", CONCERN, 0.96), action("action_send_concern_script")])
+    tracker.add(
+        "c9", [user("freelancer keeps billing me for nothing", CONCERN, 0.96), action("action_send_concern_script")]
+    )
     feedback = FeedbackLog(store.db)
     feedback.record("alice", "cs_client_toolkit", "ignored", conversation_id="c9")
     feedback.record("alice", "another_macro", "sent_as_is", conversation_id="c9")

@@ -59,7 +59,12 @@ class Tracker:
             self.clock += 1
             data = {**event, "timestamp": self.clock}
             rows.append(
-                {"sender_id": conversation_id, "type_name": event["event"], "timestamp": self.clock, "data": json.dumps(data)}
+                {
+                    "sender_id": conversation_id,
+                    "type_name": event["event"],
+                    "timestamp": self.clock,
+                    "data": json.dumps(data),
+                }
             )
         with self.engine.begin() as conn:
             conn.execute(self.table.insert(), rows)
@@ -80,3 +85,13 @@ def misread_after_script(text: str, predicted: str = WHAT_IF) -> List[Dict[str, 
         action("action_hand_over"),
         bot("I am handing you over to a colleague."),
     ]
+
+
+def copy_training_data(target):
+    """A copy of the project's data/ (without a reviewed.yml), for a test to export and retrain into."""
+    import shutil
+
+    from tests.helpers.paths import ROOT
+
+    shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("reviewed.yml"))
+    return target
