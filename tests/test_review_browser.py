@@ -115,3 +115,37 @@ def test_agent_assist_learns_the_relabelled_wording_too(journey):
     assert [s["macro_id"] for s in journey.assist_before][:1] == ["toolkit_what_if"]
     assert [s["macro_id"] for s in journey.assist_after][:1] == ["toolkit_specific_concern"]
     assert journey.assist_after[0]["why"]["intent"] == CONCERN
+
+
+def test_keyboard_shortcuts_undo_and_bulk_labels_in_the_page(browser, review_assistant, journey):
+    server = review_assistant.settings
+    texts = ["what happens if my freelancer stops replying on friday", "what happens if my designer goes quiet in june"]
+    for text in texts:
+        conversation = new_conversation(server.rasa_url)
+        say(server.rasa_url, conversation, text)
+        say(server.rasa_url, conversation, "that didn't help, I want to talk to a person")
+    page = _log_in(browser, server, AGENTS["alice"])
+    page.goto(f"{server.rasa_url}/agent/review")
+    first = page.locator(".review-row", has_text=texts[0])
+    first.locator("button.pick").click()
+    page.wait_for_selector(f"#i-text:has-text('{texts[0]}')")
+    page.keyboard.press("c")
+    page.wait_for_selector("#done:has-text('1 group labelled: confirm')")
+    assert first.count() == 0  # labelled: no longer among those to review
+
+    page.select_option("#f-state", "all")
+    first.locator("button.pick").click()
+    page.wait_for_selector("#i-label:has-text('confirm by alice')")
+    page.keyboard.press("u")
+    page.wait_for_selector("#done:has-text('Label undone.')")
+    page.wait_for_selector("#i-label:has-text('none yet')")
+
+    page.select_option("#f-state", "open")
+    page.locator(".review-row", has_text=texts[1]).wait_for()
+    page.check("#select-all")
+    selected = int(page.locator("#selected").inner_text().split()[0])
+    assert selected >= 2
+    page.click("[data-bulk=discard]")
+    page.wait_for_selector(f"#done:has-text('{selected} groups labelled: discard')")
+    page.wait_for_selector("#empty:visible")
+    page.context.close()
