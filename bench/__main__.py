@@ -252,7 +252,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             origin = f"cached, measured {training.measured_at}" if training.cached else "measured now"
             print(f"==> {name}: full training {training.seconds:.1f} s ({origin})", flush=True)
     result["script_edit_retrains"] = script_edit_retrains()
-    result["review"] = None if args.skip_review else review_bench.run(folder=out)
+    result["review"] = None if args.skip_review else review_bench.run(500 if args.smoke else 10_000, out)
 
     model = Path(ours_training.model) if ours_training else model_mod.current_model()
     if model is None:

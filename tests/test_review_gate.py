@@ -20,10 +20,12 @@ from launcher.retrain import retrain_from_labels
 from review import gate
 from review.export import FILE_NAME
 from review.store import ReviewStore
+from tests.helpers.figures import record
 from tests.helpers.paths import ROOT
 from tests.helpers.review import CONCERN, HUMAN, OOS, PAUSE, WHAT_IF, copy_training_data
 from tests.helpers.servers import local_settings
 
+FIGURES: dict = {}
 EXAMPLES = [("a", CONCERN)] * 10 + [("b", WHAT_IF)] * 10 + [("c", OOS)] * 5 + [("d", HUMAN)] * 5 + [("e", PAUSE)] * 5
 
 
@@ -97,6 +99,7 @@ def test_a_candidate_trained_on_wrong_labels_is_refused_and_nothing_changes(wron
     assert labelled > 100
     result = retrain_from_labels(settings, data, models)
     verdict = result.verdict
+    record(FIGURES, "review_gate.json", "wrong_labels_refused_because", verdict.reasons, verdict.to_dict())
     assert not verdict.promote
     assert any(r.startswith("right_script_rate would fall from") for r in verdict.reasons), verdict.reasons
     assert verdict.candidate.figures["right_script_rate"] < gate.FLOORS["right_script_rate"]
