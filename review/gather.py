@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from handover.records import aware
 from handover.schema import review_cursor, suggestion_feedback
@@ -214,7 +215,10 @@ class Gatherer:
             conversation = conversation_from_events(conversation_id, by_conversation.get(conversation_id, []))
             conversation.sources = {name: rows.get(conversation_id, []) for name, rows in sources.items()}
             items.extend(items_of(conversation))
-        self.store.save_items(items, new_cursors)
+        try:
+            self.store.save_items(items, new_cursors)
+        except IntegrityError:  # another replica stored the same messages first, and moved the cursors
+            return None
         return len(items)
 
     def existing(self, conversation_ids: Sequence[str]) -> Set[str]:

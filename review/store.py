@@ -174,7 +174,7 @@ class ReviewStore:
         t, lt = review_items, review_labels
         where = [t.c.stale.is_(False)]
         if query.reason:
-            where.append(sa.or_(t.c.reasons == query.reason, t.c.reasons.like(f"%{query.reason}%")))
+            where.append(t.c.reasons.like(f"%{query.reason}%"))  # names are no part of one another
         if query.intent:
             where.append(t.c.intent == query.intent)
         if query.since:
