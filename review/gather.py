@@ -92,8 +92,8 @@ def conversation_from_events(conversation_id: str, rows: Iterable[Tuple[int, str
 
 def turn_from_user_event(event_key: str, data: Dict[str, Any]) -> Optional[Turn]:
     text = data.get("text")
-    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
-        return None  # a button's payload ("/affirm") is not the client's wording
+    if not isinstance(text, str) or not text.strip():
+        return None
     parse = data.get("parse_data") or {}
     top = parse.get("intent") or {}
     ranking = [r for r in parse.get("intent_ranking") or [top] if r.get("name") != names.INTENT_NLU_FALLBACK]
@@ -110,6 +110,7 @@ def turn_from_user_event(event_key: str, data: Dict[str, Any]) -> Optional[Turn]
         runner_up_confidence=second.get("confidence"),
         normalized=normalized if isinstance(normalized, str) and normalized != text else None,
         fell_back=top.get("name") == names.INTENT_NLU_FALLBACK,
+        from_button=text.startswith("/"),  # a button's payload ("/affirm"), not the client's wording
     )
 
 
@@ -124,7 +125,8 @@ def items_of(conversation: Conversation) -> List[Dict[str, Any]]:
     """The inbox rows for what the reasons found in one conversation (masked)."""
     by_turn: Dict[str, List[Finding]] = {}
     for finding in findings(conversation):
-        by_turn.setdefault(finding.turn.event_key, []).append(finding)
+        if not finding.turn.from_button:  # nothing to learn from a payload
+            by_turn.setdefault(finding.turn.event_key, []).append(finding)
     keys = [key for key, _, _ in conversation.transcript]
     items = []
     for event_key, found in by_turn.items():

@@ -43,6 +43,7 @@ class Turn:
     runner_up_confidence: Optional[float] = None
     normalized: Optional[str] = None  # the spelling normaliser's text, when it changed the message
     fell_back: bool = False  # the parse was nlu_fallback (``intent`` is then the best real intent)
+    from_button: bool = False  # a button's payload, not typed: never an inbox item itself
     # what the assistant did after this message and before the next one: action names
     actions: Tuple[str, ...] = ()
 
@@ -120,9 +121,12 @@ def fallback_or_clarification(conversation: Conversation) -> Iterable[Finding]:
         if not asked:
             continue
         picked = conversation.next_turn(index)
-        then = (
-            f"; the client then said “{picked.text}” ({picked.intent})" if picked else "; the client said nothing more"
-        )
+        if picked is None:
+            then = "; the client said nothing more"
+        elif picked.from_button:
+            then = f"; the client then picked {picked.intent}"
+        else:
+            then = f"; the client then said “{picked.text}” ({picked.intent})"
         what = (
             "a clarifying question was asked" if names.ACTION_CLARIFY_MEANING in turn.actions else "the fallback fired"
         )

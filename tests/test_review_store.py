@@ -67,6 +67,9 @@ def test_each_reason_finds_its_messages_and_says_why(inbox):
     assert found["my freelancer vanished with my money, what now"] == ["unhelpful_script"]
     assert set(found["is it ok to pause maybe"]) == {"low_confidence", "close_runner_up"}
     assert "fallback" in found["hmm the thing"]
+    assert "/ask_what_if" not in found  # a button's payload is no item
+    fallback = next(g for g in store.list(Query())["groups"] if g["text"] == "hmm the thing")
+    assert fallback["why"]["fallback"] == "a clarifying question was asked; the client then picked ask_what_if"
     assert found["hwo do i puase my contrct"] == ["spelling_changed"]
     assert "all good thanks" not in found  # nothing wrong with it
     item = next(g for g in store.list(Query())["groups"] if g["text"].startswith("my freelancer vanished"))
