@@ -26,15 +26,17 @@ from review.reasons import Conversation, Finding, Turn, findings
 from review.store import ReviewStore
 from toolkit import names
 
-# Rasa's SQLTrackerStore table, as far as the inbox reads it (rasa/core/tracker_store.py, SQLEvent)
+# Rasa's SQLTrackerStore table (rasa/core/tracker_store.py, SQLEvent), column for column
 _events_meta = sa.MetaData()
 EVENTS = sa.Table(
     "events",
     _events_meta,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255)),
-    sa.Column("type_name", sa.String(255)),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
     sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
     sa.Column("data", sa.Text),
 )
 CONTEXT_TURNS = 3  # lines of the conversation shown before and after a message
@@ -179,6 +181,11 @@ class Gatherer:
             cursors = {r.name: r.position for r in conn.execute(sa.select(review_cursor))}
         events_from = cursors.get("events", 0)
         with self.tracker.connect() as tconn:
+            # SQLite gives the ids of deleted newest rows out again: a cursor past the newest id starts from it
+            newest = tconn.execute(sa.select(sa.func.max(EVENTS.c.id))).scalar() or 0
+            if newest < events_from:
+                events_from = newest
+                self.store.save_items([], {"events": newest})
             changed = tconn.execute(
                 sa.select(EVENTS.c.sender_id, sa.func.max(EVENTS.c.id))
                 .where(EVENTS.c.id > events_from)
