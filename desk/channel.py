@@ -3,6 +3,8 @@
 - ``/agent/`` — the agent page, after a log-in with an agent token (``desk/pages.py``);
 - ``/agent/api/…`` — agent assist, the hand-over desk and suggestion feedback
   (``desk/api.py``);
+- ``/agent/insights`` and ``/agent/api/insights`` — the Insights page and its
+  figures (``desk/insights.py``);
 - a background task that tells clients who waited too long what happens next
   and delivers hand-overs to an external help desk (``desk/background.py``).
 
@@ -19,7 +21,7 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
-from desk import api, background, pages
+from desk import api, background, insights, pages
 from desk.auth import AgentAuth
 from desk.context import Desk
 from handover.store import HandOverStore
@@ -46,6 +48,7 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
     background.attach(bp, desk)
     pages.add_routes(bp, desk)
     api.add_routes(bp, desk)
+    insights.add_routes(bp, desk)  # the Insights page and /agent/api/insights
     return bp
 
 

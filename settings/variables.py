@@ -76,3 +76,9 @@ SOCKETIO_CHANNEL = declare("SOCKETIO_CHANNEL", "name", "toolkit-socketio", "the 
 # --- set-up and tests ---------------------------------------------------------
 PYTHON = declare("PYTHON", "file", "found", "the Python 3.10 to build .venv with (scripts/bootstrap.sh)")
 CHROMIUM_PATH = declare("CHROMIUM_PATH", "file", "chromium on the PATH", "the Chromium the browser tests drive")
+
+# --- insights and metrics -----------------------------------------------------
+INSIGHTS_WINDOW = declare("INSIGHTS_WINDOW_HOURS", "hours", "24", "a quiet conversation counts as over after this")
+METRICS_TOKEN = declare(  # noqa: S105 - the variable's name
+    "METRICS_TOKEN", "secret (16+ characters)", "unset", "a bearer token for GET /metrics besides the operator token"
+)
