@@ -51,6 +51,11 @@ PAGE_CSP = (
 NEEDS_CREDENTIAL = "an agent credential is required: send 'Authorization: Bearer <token>', or log in at /agent/"
 
 
+def query(request: Request) -> Dict[str, Optional[str]]:
+    """The query's parameters, one value each, blank ones kept (``fields=`` is a mistake, not "all")."""
+    return {name: values[0] for name, values in request.get_args(keep_blank_values=True).items()}
+
+
 def add_routes(bp: Blueprint, desk: Desk, settings: Optional[InsightsSettings] = None) -> None:
     config = settings or InsightsSettings.from_env()
     observe.install(desk.store)
@@ -65,8 +70,7 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[InsightsSettings] =
         return None
 
     async def compute(request: Request) -> Dict[str, Any]:
-        args = {name: request.args.get(name) for name in request.args}
-        period = parse_period(args, datetime.now(timezone.utc).date())
+        period = parse_period(query(request), datetime.now(timezone.utc).date())
         return await asyncio.to_thread(figures.insights, desk.store, period, datetime.now(timezone.utc), config.window)
 
     @bp.route("/api/insights", methods=["GET"])
@@ -75,7 +79,7 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[InsightsSettings] =
         if no is not None:
             return no
         try:
-            if "fields" in request.args:
+            if "fields" in query(request):
                 raise PeriodError("'fields' is for the CSV download (/agent/api/insights.csv)")
             return json_response(await compute(request))
         except PeriodError as e:
@@ -87,7 +91,7 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[InsightsSettings] =
         if no is not None:
             return no
         try:
-            fields = chosen_fields(request.args.get("fields"))
+            fields = chosen_fields(query(request).get("fields"))
             result = await compute(request)
         except (PeriodError, FieldsError) as e:
             return error_response(400, str(e))

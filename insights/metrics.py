@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from handover.schema import Database
 
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus reads (our names need no escaping)
 
 MESSAGES_RECEIVED = Counter(
     "assistant_messages_received", "Client messages received", ["channel"], registry=REGISTRY

@@ -13,7 +13,6 @@ from typing import Any, Dict, Optional
 from handover.ratings import MAX_COMMENT_CHARS, ClientRating, RatingLog
 from handover.schema import Database
 from insights import metrics
-from insights.keeper import SummaryKeeper
 
 
 class RatingRefused(ValueError):
@@ -36,16 +35,18 @@ def checked_answer(body: Dict[str, Any]) -> tuple[bool, Optional[str]]:
 
 
 class Ratings:
-    """Stores ratings of conversations this server knows, in the hand-over database."""
+    """Stores ratings in the hand-over database.
+
+    The step's signature (checked by the channel) already proves the server
+    offered it in this conversation, so no other read is needed: the rating may
+    arrive before the conversation's save is done.
+    """
 
     def __init__(self, db: Optional[Database] = None) -> None:
         self._db = db or Database()
         self.log = RatingLog(self._db)
-        self._summaries = SummaryKeeper(self._db)
 
     def rate(self, conversation_id: str, step: str, helpful: bool, comment: Optional[str]) -> ClientRating:
-        if self._summaries.get(conversation_id) is None:
-            raise RatingRefused(404, "this conversation has nothing to rate yet: no message of it was answered")
         rating = self.log.rate(conversation_id, step, helpful, comment)
         metrics.observe_rating(rating.kind, helpful)
         return rating
