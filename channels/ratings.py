@@ -34,7 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.identity import ConversationIds
-from insights.ratings import Ratings, RatingRefused, checked_answer
+from insights.ratings import RatingRefused, Ratings, checked_answer
 from settings.channels import secret_key
 from toolkit import names
 from web.http import ApiError, error_response, json_response, parse_json_body
@@ -100,7 +100,9 @@ class RatingCollector(CollectingOutputChannel):
             self.messages[-1].update(answer_mark(recipient_id))
 
 
-async def take(ids: ConversationIds, body: Any, token_key: str, conversation_id: Optional[str] = None) -> Dict[str, Any]:
+async def take(
+    ids: ConversationIds, body: Any, token_key: str, conversation_id: Optional[str] = None
+) -> Dict[str, Any]:
     """Check and store one rating; the stored rating, or ApiError (nothing written)."""
     if not isinstance(body, dict):
         raise ApiError(400, f"a rating is a JSON object with '{token_key}', 'step' and 'helpful'")

@@ -73,7 +73,7 @@ class RatingLog:
         if handover_id is None and kind == STEP_RESOLUTION and ref.isdigit():
             handover_id = int(ref)
         text = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
-        values = {
+        values: Dict[str, Any] = {
             "helpful": bool(helpful),
             "comment": mask_text(text) if text else None,
             "rated_at": at or now(),
@@ -89,7 +89,9 @@ class RatingLog:
         except IntegrityError:  # the same step rated at the same moment elsewhere: this one changes it
             with self._db.engine.begin() as conn:
                 conn.execute(table.update().where(where).values(**values))
-        return ClientRating(conversation_id, step, values["helpful"], values["comment"], values["rated_at"], handover_id)
+        return ClientRating(
+            conversation_id, step, values["helpful"], values["comment"], values["rated_at"], handover_id
+        )
 
     def of_conversation(self, conversation_id: str) -> List[ClientRating]:
         query = (

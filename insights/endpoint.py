@@ -23,7 +23,7 @@ from web import guard
 from web.http import error_response
 
 NO_TOKEN = f"metrics are off: set {OPERATOR_TOKEN} or {METRICS_TOKEN} and scrape with that bearer token"
-NEEDS_TOKEN = "send 'Authorization: Bearer <operator or metrics token>'"
+NEEDS_TOKEN = "send 'Authorization: Bearer <operator or metrics token>'"  # noqa: S105 - a message
 
 
 def token_matches(header: Optional[str], settings: InsightsSettings) -> bool:
@@ -31,7 +31,9 @@ def token_matches(header: Optional[str], settings: InsightsSettings) -> bool:
     if scheme.lower() != "bearer" or not value.strip():
         return False
     given = value.strip().encode("utf-8")
-    return any(hmac.compare_digest(given, t.encode("utf-8")) for t in (settings.operator_token, settings.metrics_token) if t)
+    return any(
+        hmac.compare_digest(given, t.encode("utf-8")) for t in (settings.operator_token, settings.metrics_token) if t
+    )
 
 
 class MetricsInput(InputChannel):

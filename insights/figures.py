@@ -16,10 +16,11 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
-from handover.schema import Database, client_ratings, handover_events, handovers, suggestion_feedback
+from handover.schema import Database, suggestion_feedback
 from insights import outcomes as oc
+from insights import queries, sync
 from insights.period import Period
-from insights.schema import conversation_insights, ensure
+from insights.schema import ensure
 
 SUGGESTION_KINDS = ("sent_as_is", "edited", "other_macro", "ignored")
 SAME_REPLY = timedelta(seconds=10)  # feedback rows of one reply are written within moments
@@ -45,7 +46,7 @@ def _seconds(values: List[float]) -> Dict[str, Any]:
 
 
 class Tally:
-    """The figures of one bucket (or of the whole period) as conversations are added."""
+    """The figures of one bucket (or of the whole period), added up from the grouped reads."""
 
     def __init__(self) -> None:
         self.conversations = 0
@@ -63,35 +64,37 @@ class Tally:
         self.csat = {group: {"ratings": 0, "helpful": 0, "rated": 0, "offered": 0} for group in ("bot_only", "agent")}
         self.suggestions = dict.fromkeys(SUGGESTION_KINDS, 0)
 
-    def add(self, conv: oc.Conversation, macros: Dict[str, Dict[str, int]], hos: List[oc.HandOverFacts],
-            ratings: List[oc.Rating], outcome: str, ended: Optional[str]) -> None:  # fmt: skip
-        self.conversations += 1
-        self.outcomes[outcome] += 1
-        if ended in self.endings:
-            self.endings[ended] += 1
-        self.with_fallback += conv.fallbacks > 0
-        self.with_clarification += conv.clarifications > 0
+    def add_group(self, row: Any, macros: Dict[str, Dict[str, int]]) -> None:
+        """One row of ``queries.conversation_groups``: ``n`` conversations alike."""
+        _, outcome, ended, flags, _, n, ratings, helpful = row
+        self.conversations += n
+        self.outcomes[outcome] += n
+        if outcome == oc.HANDED_OVER:
+            self.endings[ended or oc.ENDED_OPEN] += n
+        agent = bool(flags & queries.FLAG_AGENT)
+        self.with_fallback += n if flags & queries.FLAG_FALLBACK else 0
+        self.with_clarification += n if flags & queries.FLAG_CLARIFICATION else 0
         for macro, sent in macros.items():
             entry = self.macros.setdefault(macro, {"scripts": 0, "links": 0})
-            entry["scripts"] += sent.get("scripts", 0)
-            entry["links"] += sent.get("links", 0)
-        for reason in {h.reason for h in hos}:
-            self.by_reason[reason] += 1
-        for h in hos:
-            self.handovers += 1
-            self.passed_limit += h.client_notified_at is not None
-            if h.first_claimed_at is not None:
-                self.to_claim.append((h.first_claimed_at - h.created_at).total_seconds())
-            if h.resolved_at is not None:
-                self.to_resolve.append((h.resolved_at - h.created_at).total_seconds())
-        group = "agent" if hos else "bot_only"
-        self.agent_handled += bool(hos)
-        csat = self.csat[group]
-        offered = conv.last_answer_at is not None or any(h.resolved_at is not None for h in hos)
-        csat["offered"] += offered or bool(ratings)
-        csat["rated"] += bool(ratings)
-        csat["ratings"] += len(ratings)
-        csat["helpful"] += sum(r.helpful for r in ratings)
+            entry["scripts"] += sent.get("scripts", 0) * n
+            entry["links"] += sent.get("links", 0) * n
+        self.agent_handled += n if agent else 0
+        csat = self.csat["agent" if agent else "bot_only"]
+        csat["offered"] += n if flags & queries.FLAG_OFFERED else 0
+        csat["rated"] += n if flags & queries.FLAG_RATED else 0
+        csat["ratings"] += int(ratings or 0)
+        csat["helpful"] += int(helpful or 0)
+
+    def add_handovers(self, reason: str, conversations: int, count: int, notified: int) -> None:
+        self.by_reason[reason] += conversations
+        self.handovers += count
+        self.passed_limit += int(notified or 0)
+
+    def add_times(self, created: datetime, claimed: Optional[datetime], resolved: Optional[datetime]) -> None:
+        if claimed is not None:
+            self.to_claim.append((claimed - created).total_seconds())
+        if resolved is not None:
+            self.to_resolve.append((resolved - created).total_seconds())
 
     def figures(self) -> Dict[str, Any]:
         n = self.conversations
@@ -138,61 +141,42 @@ def insights(db: Database, period: Period, now: datetime, window: timedelta) -> 
     """The figures of ``period``: ``totals`` and one entry of ``series`` per day or week."""
     engine = db.engine
     ensure(engine)
-    c = conversation_insights
-    in_period = sa.and_(c.c.started_at >= period.start, c.c.started_at < period.end)
+    sync.catch_up(engine)
+    f = suggestion_feedback
     with engine.connect() as conn:
-        conv_rows = conn.execute(
-            sa.select(c.c.conversation_id, c.c.started_at, c.c.last_client_at, c.c.last_answer_at,
-                      c.c.last_unanswered_at, c.c.thanked_at, c.c.fallbacks, c.c.clarifications,
-                      c.c.macros).where(in_period)  # fmt: skip
-        ).all()
-        h = handovers
-        first_claim = (
-            sa.select(handover_events.c.handover_id, sa.func.min(handover_events.c.at).label("at"))
-            .where(handover_events.c.kind == "claimed")
-            .group_by(handover_events.c.handover_id)
-            .subquery()
-        )
-        ho_rows = conn.execute(
-            sa.select(h.c.id, h.c.conversation_id, h.c.reason, h.c.status, h.c.created_at, first_claim.c.at,
-                      h.c.resolved_at, h.c.outcome, h.c.client_notified_at)  # fmt: skip
-            .select_from(h.join(c, c.c.conversation_id == h.c.conversation_id))
-            .outerjoin(first_claim, first_claim.c.handover_id == h.c.id)
-            .where(in_period)
-        ).all()
-        r = client_ratings
-        rating_rows = conn.execute(
-            sa.select(r.c.conversation_id, r.c.step, r.c.helpful, r.c.rated_at)
-            .select_from(r.join(c, c.c.conversation_id == r.c.conversation_id))
-            .where(in_period)
-        ).all()
-        f = suggestion_feedback
+        groups = queries.conversation_groups(conn, period, now - window)
+        by_reason = queries.handover_groups(conn, period)
+        times = queries.handover_times(conn, period)
         feedback_rows = conn.execute(
             sa.select(f.c.handover_id, f.c.at, f.c.action, f.c.shown_rank)
             .where(f.c.at >= period.start, f.c.at < period.end)
             .order_by(f.c.id)
         ).all()
 
-    hos_of: Dict[str, List[oc.HandOverFacts]] = defaultdict(list)
-    for row in ho_rows:
-        hos_of[row[1]].append(
-            oc.HandOverFacts(row[0], row[1], row[2], row[3], _utc(row[4]), _utc(row[5]),  # type: ignore[arg-type]
-                             _utc(row[6]), row[7], _utc(row[8]))  # fmt: skip
-        )
-    ratings_of: Dict[str, List[oc.Rating]] = defaultdict(list)
-    for row in rating_rows:
-        ratings_of[row[0]].append(oc.Rating(row[0], row[1], bool(row[2]), _utc(row[3])))  # type: ignore[arg-type]
-
     total = Tally()
     series: Dict[date, Tally] = {bucket: Tally() for bucket in period.buckets()}
-    for row in conv_rows:
-        conv = oc.Conversation(row[0], _utc(row[1]), _utc(row[2]) or _utc(row[1]), _utc(row[3]),  # type: ignore[arg-type]
-                               _utc(row[4]), _utc(row[5]), row[6], row[7])  # fmt: skip
-        macros = json.loads(row[8]) if row[8] and row[8] != "{}" else {}
-        hos, ratings = hos_of.get(conv.conversation_id, []), ratings_of.get(conv.conversation_id, [])
-        outcome, ended = oc.outcome_of(conv, hos, ratings, now, window)
-        total.add(conv, macros, hos, ratings, outcome, ended)
-        series[period.bucket_of(conv.started_at)].add(conv, macros, hos, ratings, outcome, ended)
+    buckets: Dict[Any, Tally] = {}
+
+    def bucket(day: Any) -> Tally:
+        if day not in buckets:
+            as_date = day if isinstance(day, date) else date.fromisoformat(str(day))
+            buckets[day] = series[period.bucket_of(datetime.combine(as_date, datetime.min.time(), timezone.utc))]
+        return buckets[day]
+
+    parsed: Dict[str, Dict[str, Dict[str, int]]] = {}
+    for row in groups:
+        text = row[4] or "{}"
+        if text not in parsed:
+            parsed[text] = json.loads(text)
+        total.add_group(row, parsed[text])
+        bucket(row[0]).add_group(row, parsed[text])
+    for day, reason, conversations, count, notified in by_reason:
+        total.add_handovers(reason, conversations, count, notified)
+        bucket(day).add_handovers(reason, conversations, count, notified)
+    for day, created, claimed, resolved in times:
+        created, claimed, resolved = _utc(created), _utc(claimed), _utc(resolved)
+        total.add_times(created, claimed, resolved)  # type: ignore[arg-type]  # NOT NULL
+        bucket(day).add_times(created, claimed, resolved)  # type: ignore[arg-type]
     for at, kind in suggestion_uses(feedback_rows):
         total.suggestions[kind] += 1
         series[period.bucket_of(at)].suggestions[kind] += 1
@@ -201,7 +185,7 @@ def insights(db: Database, period: Period, now: datetime, window: timedelta) -> 
         "window_hours": round(window.total_seconds() / 3600, 2),
         "generated_at": now.isoformat(),
         "totals": total.figures(),
-        "series": [{"start": bucket.isoformat(), **tally.figures()} for bucket, tally in series.items()],
+        "series": [{"start": b.isoformat(), **tally.figures()} for b, tally in series.items()],
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 from sqlalchemy.exc import IntegrityError
 
 from handover.schema import Database
+from insights import sync
 from insights.schema import conversation_insights, ensure
 from toolkit import names
 from toolkit.served import get_library
@@ -47,6 +48,8 @@ class Facts:
     def row(self) -> Dict[str, Any]:
         data = dict(self.__dict__)
         data["macros"] = json.dumps(self.macros, sort_keys=True)
+        if self.started_at is not None:
+            data["started_day"] = self.started_at.astimezone(timezone.utc).date().isoformat()
         return data
 
 
@@ -86,12 +89,12 @@ def count(facts: Facts, events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]
         elif kind == "slot" and event.get("value"):
             value = str(event["value"])
             if event.get("name") == names.SLOT_SCRIPT_SENT:
-                event["_macro"] = macro_for(intent, lambda m: any(r.id == value for r in m.resources)) or value
+                event["_macro"] = macro_for(intent, lambda m, v=value: any(r.id == v for r in m.resources)) or value
                 script_macro = (stamp, event["_macro"])
                 _sent(facts, at, event["_macro"], "scripts")
             elif event.get("name") == names.SLOT_LINK_SENT:
                 same_action = script_macro is not None and stamp - script_macro[0] < 0.01
-                holds = lambda m: any(link.url == value for link in m.links)  # noqa: E731
+                holds = lambda m, v=value: any(link.url == v for link in m.links)  # noqa: E731
                 event["_macro"] = script_macro[1] if same_action and script_macro else macro_for(intent, holds) or value
                 _sent(facts, at, event["_macro"], "links")
     return counted
@@ -138,6 +141,7 @@ class SummaryKeeper:
                         conn.execute(table.update().where(where).values(**facts.row()))
                     else:
                         conn.execute(table.insert().values(**facts.row()))
+                        sync.refresh(conn, [conversation_id])  # a hand-over made before this first save
                     return counted
             except IntegrityError:
                 if attempt == 2:  # another replica inserted the row in between: read it and go on
@@ -159,7 +163,7 @@ def _read(conn: Any, conversation_id: str) -> tuple[Facts, bool]:
     row = conn.execute(query).mappings().first()
     if row is None:
         return Facts(conversation_id), False
-    data = dict(row)
+    data = {key: value for key, value in dict(row).items() if key in Facts.__dataclass_fields__}
     data["macros"] = json.loads(data["macros"] or "{}")
     for key, value in data.items():
         if isinstance(value, datetime) and value.tzinfo is None:

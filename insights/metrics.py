@@ -34,9 +34,7 @@ ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus reads (our names need no escaping)
 
-MESSAGES_RECEIVED = Counter(
-    "assistant_messages_received", "Client messages received", ["channel"], registry=REGISTRY
-)
+MESSAGES_RECEIVED = Counter("assistant_messages_received", "Client messages received", ["channel"], registry=REGISTRY)
 MESSAGES_ANSWERED = Counter(
     "assistant_messages_answered", "Client messages handled without an error", ["channel"], registry=REGISTRY
 )

@@ -51,5 +51,5 @@ def install() -> None:
         if _observers:
             await notify(tracker)
 
-    MessageProcessor.save_tracker = save_and_notify  # type: ignore[method-assign]
+    MessageProcessor.save_tracker = save_and_notify
     _installed = True

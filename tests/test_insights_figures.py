@@ -70,8 +70,14 @@ def seed(db: Database) -> None:
 
 EXPECTED_TOTALS = {
     "conversations": 12,
-    "outcomes": {"contained_confirmed": 2, "contained_assumed": 2, "handed_over": 3,
-                 "nobody_available": 1, "abandoned": 3, "in_progress": 1},  # fmt: skip
+    "outcomes": {
+        "contained_confirmed": 2,
+        "contained_assumed": 2,
+        "handed_over": 3,
+        "nobody_available": 1,
+        "abandoned": 3,
+        "in_progress": 1,
+    },  # fmt: skip
     "handed_over_ended": {"resumed": 1, "closed": 1, "open": 1},
     "containment": {"confirmed": 0.1667, "assumed": 0.1667, "total": 0.3333},
     "bot_only": 8,

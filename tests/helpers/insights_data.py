@@ -79,10 +79,18 @@ def hand_over(
     with db.engine.begin() as conn:
         new_id = conn.execute(
             handovers.insert().values(
-                conversation_id=conversation_id, status=status, reason=reason, transcript="[]",
-                created_at=created, updated_at=created, claimed_by="alice" if claimed_after is not None else None,
-                claimed_at=later(claimed_after), resolved_at=later(resolved_after), outcome=outcome,
-                client_notified_at=later(notified_after), follow_up="email" if notified_after is not None else None,
+                conversation_id=conversation_id,
+                status=status,
+                reason=reason,
+                transcript="[]",
+                created_at=created,
+                updated_at=created,
+                claimed_by="alice" if claimed_after is not None else None,
+                claimed_at=later(claimed_after),
+                resolved_at=later(resolved_after),
+                outcome=outcome,
+                client_notified_at=later(notified_after),
+                follow_up="email" if notified_after is not None else None,
             )  # fmt: skip
         ).inserted_primary_key[0]
         steps = [("created", 0.0)]
@@ -109,7 +117,11 @@ def feedback(db: Database, at: datetime, handover_id: int, rows: List[tuple]) ->
         for offset, (macro, action, rank) in enumerate(rows):
             conn.execute(
                 suggestion_feedback.insert().values(
-                    at=at + timedelta(milliseconds=offset), agent="alice", handover_id=handover_id,
-                    macro_id=macro, action=action, shown_rank=rank,
+                    at=at + timedelta(milliseconds=offset),
+                    agent="alice",
+                    handover_id=handover_id,
+                    macro_id=macro,
+                    action=action,
+                    shown_rank=rank,
                 )  # fmt: skip
             )
