@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from bench import insights as insights_bench
 from bench import report
 from bench import review as review_bench
 from bench.bots import OurBot, ReferenceBot, rss_mb
@@ -62,6 +63,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--retrain", action="store_true", help="measure both training times again, not from cache")
     parser.add_argument("--smoke", action="store_true", help="tiny counts, this assistant only, no training")
     parser.add_argument("--skip-review", action="store_true", help="no review-tab figures (bench/review.py)")
+    parser.add_argument("--skip-insights", action="store_true", help="no insights benchmark (bench/insights.py)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.no_reference = args.no_training = True
@@ -291,6 +293,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     (out / "benchmark.md").write_text(text + "\n")
     png = report.plot(result, out / "benchmark.png")
     print(f"\n==> wrote {out / 'benchmark.json'}, {out / 'benchmark.md'} and {png}")
+    if not args.skip_insights:
+        insights_bench.run(1000 if args.smoke else 100_000)
     return 0
 
 

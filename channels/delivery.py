@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from insights import metrics
 from rasa_runtime.strict_store import is_outage
 from web.http import ApiError
 
@@ -27,11 +28,13 @@ HANDLING_FAILED = "the assistant failed to handle this message"
 
 async def deliver(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> Optional[ApiError]:
     """Hand ``message`` to Rasa; None when it went through, else the refusal to give the client."""
+    timer = metrics.Timer(message.input_channel or "unknown")  # GET /metrics (insights/metrics.py)
     try:
         await on_new_message(message)
     except asyncio.CancelledError:
         raise
     except Exception as e:  # noqa: BLE001 - every failure becomes a logged, clear answer
+        timer.done(answered=False)
         incident = uuid.uuid4().hex[:12]
         if is_outage(e):
             logger.error(
@@ -43,4 +46,5 @@ async def deliver(on_new_message: Callable[[UserMessage], Awaitable[Any]], messa
             return ApiError(503, STORE_DOWN, incident=incident)
         logger.exception("incident %s: handling a client message failed (%s channel)", incident, message.input_channel)
         return ApiError(500, HANDLING_FAILED, incident=incident)
+    timer.done(answered=True)
     return None

@@ -7,7 +7,8 @@ Replaces Rasa's ``rest`` channel at the same URLs (``/webhooks/rest/...``):
 - ``POST /webhooks/rest/webhook`` takes ``{"sender": <token>, "message": ...}``.
   A token this server did not issue is refused (403); malformed bodies get a
   400/413 that says what is wrong; the database being down is a 503 with an
-  incident id (``channels/delivery.py``).
+  incident id (``channels/delivery.py``);
+- ``POST /webhooks/rest/rating``: a client's "Did this help?" (``channels/ratings.py``).
 
 Rasa sees the plain conversation id only (see ``channels.identity``).
 """
@@ -17,11 +18,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import ratings
 from channels.delivery import deliver
 from channels.identity import ConversationIds
 from channels.validation import client_message
@@ -73,7 +75,7 @@ class SignedRestInput(InputChannel):
             conversation_id = self.ids.verify(incoming.token)
             if conversation_id is None:
                 return error_response(403, UNKNOWN_CONVERSATION)
-            collector = CollectingOutputChannel()
+            collector = ratings.RatingCollector()  # answers marked for a rating
             message = UserMessage(
                 incoming.text,
                 collector,
@@ -86,4 +88,5 @@ class SignedRestInput(InputChannel):
                 return error_response(refused.status, refused.message, **refused.extra)
             return response.json(collector.messages)
 
+        ratings.add_rest_route(bp, self.ids)  # POST /webhooks/rest/rating
         return bp

@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels import live
+from channels import live, ratings
 from channels.delivery import deliver
 from channels.identity import ConversationIds
 from channels.shapes import emit_to_conversation, room_of, wants_marks
@@ -75,6 +75,8 @@ class SafeSocketIOOutput(SocketIOOutput):
             message: Dict[str, Any] = {"text": part}
             if index == len(parts) - 1 and kwargs.get("utter_action") == UTTER_HANDOVER:
                 message["handover"] = True
+            if index == len(parts) - 1 and ratings.is_answer(kwargs):
+                message.update(ratings.answer_mark(recipient_id))  # "Did this help?" (channels/ratings.py)
             await self._send_message(recipient_id, message)
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
@@ -152,6 +154,8 @@ class WebChatInput(SocketIOInput):
             await sio.save_session(sid, {"conversation_id": conversation_id, "room": room}, namespace=self.namespace)
             sio.enter_room(sid, room, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+
+        ratings.add_socket_handler(sio, self.namespace, ids, reject)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:

@@ -19,6 +19,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import ratings
 from desk import conversation as conv
 from desk import views
 from desk.context import OFF_MESSAGE, Desk
@@ -35,6 +36,7 @@ from handover.records import (
     HandOverNotFound,
     now,
 )
+from insights import metrics
 from toolkit import names
 from toolkit.served import get_library
 from web.http import ApiError, error_response, json_object, json_response
@@ -104,6 +106,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
         handover, claimed_now = await asyncio.to_thread(desk.store.claim, _id(handover_id), agent)
         if claimed_now:
             logger.info("hand-over %s claimed by %s", handover.id, agent)
+            metrics.observe_claim(handover.created_at, handover.claimed_at)
             await _tell_client(
                 request, handover, response=names.UTTER_AGENT_JOINED, values={"agent": agent}, marks={"agent": agent}
             )
@@ -159,7 +162,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
             request,
             handover,
             response=names.UTTER_HANDOVER_CLOSED if closed else names.UTTER_HANDOVER_RESUMED,
-            marks={"handover_ended": True},
+            marks={"handover_ended": True, **ratings.resolution_mark(handover.conversation_id, handover.id)},
             after=conv.end_events(closed),
         )
         tracker = await conv.tracker_of(request.app.ctx.agent, handover.conversation_id)
@@ -284,9 +287,10 @@ async def _record_use_of_suggestions(
         return
     library = get_library()
     entries = [s for s in shown if isinstance(s, dict) and s.get("macro_id") in library.macros]
+    shown_count = len(entries)  # the rank of each shown one is its place; a macro not shown has none
     if isinstance(used, str) and used in library.macros and all(e["macro_id"] != used for e in entries):
         entries.append({"macro_id": used})
-    for entry in entries:
+    for rank, entry in enumerate(entries):
         macro_id = entry["macro_id"]
         if macro_id == used:
             same = _normalized(library.macros[macro_id].render_markdown()) == _normalized(text)
@@ -302,6 +306,7 @@ async def _record_use_of_suggestions(
             handover.id,
             _confidence(entry.get("confidence")),
             entry.get("intent") if isinstance(entry.get("intent"), str) else None,
+            rank if rank < shown_count else None,
         )
 
 

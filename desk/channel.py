@@ -4,6 +4,8 @@
 - ``/agent/api/…`` — agent assist, the hand-over desk and suggestion feedback
   (``desk/api.py``);
 - ``/agent/review`` and ``/agent/api/review/…`` — the review inbox (``desk/review.py``);
+- ``/agent/insights`` and ``/agent/api/insights`` — the Insights page and its
+  figures (``desk/insights.py``);
 - a background task that tells clients who waited too long what happens next
   and delivers hand-overs to an external help desk (``desk/background.py``).
 
@@ -20,7 +22,7 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
-from desk import api, background, pages, review
+from desk import api, background, insights, pages, review
 from desk.auth import AgentAuth
 from desk.context import Desk
 from handover.store import HandOverStore
@@ -48,6 +50,7 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
     pages.add_routes(bp, desk)
     api.add_routes(bp, desk)
     review.add_routes(bp, desk)
+    insights.add_routes(bp, desk)  # the Insights page and /agent/api/insights
     return bp
 
 

@@ -25,6 +25,7 @@ class FeedbackLog:
         handover_id: Optional[int] = None,
         confidence: Optional[float] = None,
         intent: Optional[str] = None,
+        shown_rank: Optional[int] = None,
     ) -> None:
         if action not in FEEDBACK_ACTIONS:
             raise ValueError(f"action must be one of {', '.join(FEEDBACK_ACTIONS)}, not {action!r}")
@@ -39,6 +40,7 @@ class FeedbackLog:
                     action=action,
                     confidence=confidence,
                     intent=intent,
+                    shown_rank=shown_rank,
                 )
             )
 

@@ -13,6 +13,8 @@ An SQLite file by default (``state/handovers.db``); any SQLAlchemy URL from
   desk, written in the same transaction as the hand-over itself.
 - ``review_items``, ``review_labels``, ``review_cursor``: the review inbox
   (``review/``), its labels and how far it has read.
+- ``client_ratings``: the client's "Did this help?", one row per rated step of
+  a conversation (``handover/ratings.py``).
 
 Tables from an earlier version gain their new columns on connect (nothing is
 dropped).
@@ -96,6 +98,7 @@ suggestion_feedback = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("confidence", sa.Float),
     sa.Column("intent", sa.String(64)),
+    sa.Column("shown_rank", sa.Integer),  # added with insights: 0 = the top suggestion
     sa.Index("ix_suggestion_feedback_macro", "macro_id", "action"),
 )
 
@@ -113,6 +116,20 @@ handover_outbox = sa.Table(
     sa.Column("delivered_at", _Time),
     sa.Column("last_error", sa.Text),
     sa.Index("ix_handover_outbox_due", "delivered_at", "next_attempt_at"),
+)
+
+client_ratings = sa.Table(
+    "client_ratings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("step", sa.String(64), nullable=False),  # "answer:<ms>" or "resolution:<hand-over id>"
+    sa.Column("helpful", sa.Boolean, nullable=False),
+    sa.Column("comment", sa.Text),  # masked like hand-over records
+    sa.Column("rated_at", _Time, nullable=False),
+    sa.Column("handover_id", sa.Integer),  # the hand-over a resolution step ended
+    sa.Index("uq_client_ratings_step", "conversation_id", "step", unique=True),
+    sa.Index("ix_client_ratings_unhelpful", "helpful", "rated_at"),
 )
 
 

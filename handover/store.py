@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handover import outbox as outbox_mod
 from handover.feedback import FeedbackLog
+from handover.ratings import RatingLog
 from handover.records import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -44,6 +45,7 @@ class HandOverStore(Database):
         super().__init__(url)
         self.feedback = FeedbackLog(self)
         self.outbox = outbox_mod.Outbox(self)
+        self.ratings = RatingLog(self)
 
     # --- reading ------------------------------------------------------------
 

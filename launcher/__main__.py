@@ -61,6 +61,7 @@ def build_spacy() -> None:
 def install_widget() -> None:
     """The widget's one browser dependency (socket.io-client), from its lock file."""
     npm_ci(ROOT / "widget", "the chat widget's socket.io client")
+    npm_ci(ROOT / "desk" / "charts", "the Insights page's chart library")
 
 
 # rasa-webchat, another Rasa web client, for the browser test that embeds it on a second origin
@@ -145,11 +146,13 @@ def ensure_chromium() -> None:
 def checked_settings():
     """The launcher's and the agent side's settings, checked before anything starts."""
     from settings.desk import DeskSettings
+    from settings.insights import InsightsSettings
     from settings.review import ReviewSettings
 
     try:
         launch, desk = LaunchSettings.from_env(), DeskSettings.from_env()
         ReviewSettings.from_env(agents=desk.agents)  # ASSISTANT_REVIEWERS names agents
+        InsightsSettings.from_env()  # checked now, read by the Rasa server
         return launch, desk
     except SettingsError as e:
         raise SystemExit(f"error: {e}") from e

@@ -41,6 +41,7 @@ def steps() -> List[Tuple[str, Callable[[], object]]]:
     from rasa_runtime import (
         graph_runner,
         lazy,
+        observers,
         remote_action,
         spacy_cache,
         sqlite,
@@ -68,6 +69,7 @@ def steps() -> List[Tuple[str, Callable[[], object]]]:
         ("the spaCy pipeline loaded once", spacy_cache.install_spacy_model_cache),
         ("the training graph read on demand", train_schema.install_train_schema_on_demand),
         ("a warm server before the first client", warm_up.install_warm_up),
+        ("our observers after each saved conversation", observers.install),
     ]
 
 

@@ -80,3 +80,8 @@ CHROMIUM_PATH = declare("CHROMIUM_PATH", "file", "chromium on the PATH", "the Ch
 # --- the review inbox (review/) -------------------------------------------------
 REVIEWERS = declare("ASSISTANT_REVIEWERS", "list of agent names", "every agent", "who may label in the review inbox")
 REVIEW_DATA_DIR = declare("REVIEW_DATA_DIR", "folder", "data/", "training data the review export writes into")
+# --- insights and metrics -----------------------------------------------------
+INSIGHTS_WINDOW = declare("INSIGHTS_WINDOW_HOURS", "hours", "24", "a quiet conversation counts as over after this")
+METRICS_TOKEN = declare(  # noqa: S105 - the variable's name
+    "METRICS_TOKEN", "secret (16+ characters)", "unset", "a bearer token for GET /metrics besides the operator token"
+)

@@ -18,11 +18,12 @@ MAY_IMPORT: Dict[str, Set[str]] = {
     "handover": {"settings", "privacy", "toolkit"},
     "actions": {"handover", "toolkit", "settings", "privacy"},
     "rasa_runtime": {"settings", "privacy", "toolkit"},
-    "channels": {"web", "settings", "toolkit", "rasa_runtime"},
-    "desk": {"handover", "toolkit", "settings", "web", "channels"},
+    "channels": {"web", "settings", "toolkit", "rasa_runtime", "insights"},
+    "desk": {"handover", "toolkit", "settings", "web", "channels", "insights"},
     "spacy_pipeline": {"settings", "toolkit"},
     "launcher": {"settings", "privacy", "rasa_runtime", "spacy_pipeline", "toolkit"},
-    "bench": {"launcher", "settings", "privacy", "toolkit"},
+    "bench": {"launcher", "settings", "privacy", "toolkit", "insights", "handover"},
+    "insights": {"settings", "privacy", "toolkit", "handover", "web", "rasa_runtime"},
 }
 # the review inbox (issue 14): its package, the desk's review tab, `make review-export|retrain`, its benchmark
 MAY_IMPORT["review"] = {"settings", "privacy", "toolkit", "handover", "spacy_pipeline"}

@@ -12,6 +12,8 @@ INTENT_REQUEST_HUMAN = "request_human"
 INTENT_OUT_OF_SCOPE = "out_of_scope"
 INTENT_AFFIRM = "affirm"
 INTENT_NLU_FALLBACK = "nlu_fallback"
+INTENT_THANK = "thank"
+INTENT_GOODBYE = "goodbye"
 
 # What a client may have meant, in the order the clarifying buttons list them.
 MEANING_INTENTS = (
