@@ -1,7 +1,7 @@
 """Client ratings: "Did this help?" after an answer of the bot or an agent's resolution.
 
 One row per rated step of a conversation (``client_ratings``): rating the same
-step again changes the row. A step is ``answer:<ms>`` (a script or help link
+step again replaces the row by a new one (a new id). A step is ``answer:<ms>`` (a script or help link
 the bot sent, by the time it was sent) or ``resolution:<hand-over id>``. The
 comment is masked like hand-over records. ``unhelpful_ratings`` lists the
 "didn't help" ones, newest first, for the review of conversations.
@@ -83,9 +83,9 @@ class RatingLog:
         where = sa.and_(table.c.conversation_id == conversation_id, table.c.step == step)
         try:
             with self._db.engine.begin() as conn:
-                changed = conn.execute(table.update().where(where).values(**values)).rowcount
-                if not changed:
-                    conn.execute(table.insert().values(conversation_id=conversation_id, step=step, **values))
+                # a change is a new row (a new id), so readers that follow ids see it as they see a new rating
+                conn.execute(table.delete().where(where))
+                conn.execute(table.insert().values(conversation_id=conversation_id, step=step, **values))
         except IntegrityError:  # the same step rated at the same moment elsewhere: this one changes it
             with self._db.engine.begin() as conn:
                 conn.execute(table.update().where(where).values(**values))

@@ -130,6 +130,7 @@ client_ratings = sa.Table(
     sa.Column("handover_id", sa.Integer),  # the hand-over a resolution step ended
     sa.Index("uq_client_ratings_step", "conversation_id", "step", unique=True),
     sa.Index("ix_client_ratings_unhelpful", "helpful", "rated_at"),
+    sqlite_autoincrement=True,  # a changed rating is a new row with a new id, never a deleted one's again
 )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from handover.records import aware
-from handover.schema import review_cursor, suggestion_feedback
+from handover.schema import client_ratings, review_cursor, suggestion_feedback
 from privacy.masking import mask_text
 from review.reasons import Conversation, Finding, Turn, findings
 from review.store import ReviewStore
@@ -45,20 +45,26 @@ BATCH_CONVERSATIONS = 500  # conversations read per step of a gather
 SourceLoader = Callable[[Connection, Sequence[str]], Dict[str, List[Dict[str, Any]]]]
 
 
-def _feedback_rows(conn: Connection, conversation_ids: Sequence[str]) -> Dict[str, List[Dict[str, Any]]]:
-    t = suggestion_feedback
-    rows: Dict[str, List[Dict[str, Any]]] = {}
-    query = sa.select(t).where(t.c.conversation_id.in_(list(conversation_ids))).order_by(t.c.id)
-    for row in conn.execute(query).mappings():
-        entry = dict(row)
-        entry["at"] = aware(entry["at"]).timestamp()  # type: ignore[union-attr]  # NOT NULL
-        rows.setdefault(entry["conversation_id"], []).append(entry)
-    return rows
+def _rows_of(table: sa.Table, stamp: str) -> SourceLoader:
+    """A loader of ``table``'s rows by conversation, each with ``at`` (its ``stamp`` column) as unix time."""
+
+    def load(conn: Connection, conversation_ids: Sequence[str]) -> Dict[str, List[Dict[str, Any]]]:
+        rows: Dict[str, List[Dict[str, Any]]] = {}
+        query = sa.select(table).where(table.c.conversation_id.in_(list(conversation_ids))).order_by(table.c.id)
+        for row in conn.execute(query).mappings():
+            entry = dict(row)
+            entry["at"] = aware(entry[stamp]).timestamp()  # type: ignore[union-attr]  # NOT NULL
+            rows.setdefault(entry["conversation_id"], []).append(entry)
+        return rows
+
+    return load
 
 
 # Records of the hand-over database the reasons see, by name: (loader, its table, for the cursor).
-# Client ratings plug in here: ("client_ratings", (loader, client_ratings table)).
-SOURCES: Dict[str, Tuple[SourceLoader, sa.Table]] = {"feedback": (_feedback_rows, suggestion_feedback)}
+SOURCES: Dict[str, Tuple[SourceLoader, sa.Table]] = {
+    "feedback": (_rows_of(suggestion_feedback, "at"), suggestion_feedback),
+    "ratings": (_rows_of(client_ratings, "rated_at"), client_ratings),  # the client's "Did this help?"
+}
 
 
 def conversation_from_events(conversation_id: str, rows: Iterable[Tuple[int, str, str]]) -> Conversation:

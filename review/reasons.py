@@ -53,7 +53,8 @@ class Conversation:
     conversation_id: str
     turns: List[Turn]
     # records about this conversation from the hand-over database, by source name
-    # ("feedback": suggestion feedback rows, each a dict with at, agent, macro_id, action, ...)
+    # ("feedback": suggestion feedback rows, each a dict with at, agent, macro_id, action, ...;
+    #  "ratings": the client's "Did this help?" rows, with at, step, helpful, comment)
     sources: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     # the whole conversation as (event key, "client" or "bot", text), for the turns around a message
     transcript: List[Tuple[str, str, str]] = field(default_factory=list)
@@ -163,6 +164,24 @@ def person_or_no_after_script(conversation: Conversation) -> Iterable[Finding]:
             continue
         said = "asked for a person" if reply.intent == names.INTENT_REQUEST_HUMAN else "said it didn't help"
         yield Finding(turn, "unhelpful_script", f"after {sent[0]} the client {said}: “{reply.text}”")
+
+
+@reason("client_said_unhelpful", "the client rated an answer “didn't help”")
+def client_said_unhelpful(conversation: Conversation) -> Iterable[Finding]:
+    """A thumbs-down on a bot's answer (step ``answer:<ms>``, handover/ratings.py): the message it answered."""
+    for rating in conversation.sources.get("ratings") or []:
+        kind, _, sent_ms = str(rating.get("step", "")).partition(":")
+        if rating.get("helpful") or kind != "answer" or not sent_ms.isdigit():
+            continue  # an agent's resolution rates the agent, not what the assistant understood
+        turn = conversation.turn_before(int(sent_ms) / 1000)
+        if turn is None:
+            continue
+        comment = rating.get("comment")
+        yield Finding(
+            turn,
+            "client_said_unhelpful",
+            "the client said the answer didn't help" + (f": “{comment}”" if comment else ""),
+        )
 
 
 @reason("suggestion_overridden", "agent chose another macro, or ignored the suggestions")

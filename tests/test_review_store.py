@@ -98,6 +98,27 @@ def test_suggestion_feedback_puts_the_message_before_it_in_the_inbox(inbox):
     assert group["why"]["suggestion_overridden"] == "alice sent another_macro instead of cs_client_toolkit"
 
 
+def test_a_didnt_help_rating_puts_the_message_it_answered_in_the_inbox(inbox):
+    tracker, store, gatherer = inbox
+    from handover.ratings import RatingLog
+
+    tracker.add("c7", [user("can i stop the contract for a bit", PAUSE, 0.97), action("action_send_pause_link")])
+    step = f"answer:{int(tracker.clock * 1000)}"  # the answer the widget asked about
+    ratings = RatingLog(store.db)
+    ratings.rate("c7", step, helpful=True)
+    gatherer.gather()
+    assert store.list(Query())["total"] == 0  # a helpful answer is nothing to review
+    ratings.rate("c7", step, helpful=False, comment="wrong article, call me on 0612345678")  # changed later
+    gatherer.gather()
+    [group] = store.list(Query())["groups"]
+    assert (group["text"], group["reasons"]) == ("can i stop the contract for a bit", ["client_said_unhelpful"])
+    why = group["why"]["client_said_unhelpful"]
+    assert why.startswith("the client said the answer didn't help: “wrong article") and "0612345678" not in why
+    ratings.rate("c7", "resolution:12", helpful=False)  # rates the agent, not what the assistant understood
+    gatherer.gather()
+    assert store.list(Query())["total"] == 1
+
+
 def test_gathering_is_incremental_and_masks_what_it_keeps(inbox):
     tracker, store, gatherer = inbox
     tracker.add("c1", [user("mail me at jo.doe@example.com about the contract", PAUSE, 0.5, (CONCERN, 0.45))])
