@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional
 
-from channels.shapes import emit_to_conversation
+from channels.shapes import emit_to_conversation, room_of
 
 logger = logging.getLogger(__name__)
 
@@ -34,4 +34,27 @@ async def push(conversation_id: str, message: Dict[str, Any]) -> bool:
     if _sio is None:
         return False
     await emit_to_conversation(_sio, _event, conversation_id, message)  # links filtered there
+    return True
+
+
+async def push_typing(conversation_id: str, agent: str, typing: bool) -> bool:
+    """Tell the conversation's widget that ``agent`` is (or stopped) typing; False without socket.io.
+
+    Event ``agent_typing`` with ``{"agent": name, "typing": bool}``, to the marked room only:
+    Rasa-shaped clients have no such event.
+    """
+    if _sio is None:
+        return False
+    await _sio.emit("agent_typing", {"agent": agent, "typing": bool(typing)}, room=room_of(conversation_id, True))
+    return True
+
+
+async def push_queue_position(conversation_id: str, position: int) -> bool:
+    """Tell a waiting client its place in the queue (1 = next); False without socket.io.
+
+    Event ``queue_position`` with ``{"position": n}``, to the marked room only.
+    """
+    if _sio is None:
+        return False
+    await _sio.emit("queue_position", {"position": int(position)}, room=room_of(conversation_id, True))
     return True
