@@ -7,7 +7,8 @@
   message, the hand-over notices included.
 - **The marked shape**: the same message with the marks our widget reads
   (``handover``, ``from_agent``, ``agent``, ``handover_ended``,
-  ``handover_timeout``, ``system`` for a line that is not a message, such as "X has joined"). A client asks for it with ``"marks": true`` in its
+  ``handover_timeout``, and ``system`` for a line that is not a message,
+  such as "X has joined"). A client asks for it with ``"marks": true`` in its
   ``session_request`` data; the widget does.
 
 A message to a conversation is emitted twice, into one room per shape: the
