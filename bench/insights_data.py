@@ -11,7 +11,7 @@ import json
 import random
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
@@ -61,16 +61,7 @@ def _conversation(rng: random.Random, rows: Dict[str, List[Dict[str, Any]]], sta
         if kind == "thanked":
             conv.update(thanked_at=at + timedelta(seconds=20), last_client_at=at + timedelta(seconds=20), messages=2)
         elif rng.random() < 0.25:
-            rows["rate"].append(
-                {
-                    "conversation_id": cid,
-                    "step": f"answer:{int(at.timestamp() * 1000)}",
-                    "helpful": rng.random() < 0.8,
-                    "comment": None,
-                    "rated_at": at + timedelta(seconds=30),
-                    "handover_id": None,
-                }  # fmt: skip
-            )
+            rows["rate"].append(_rating(cid, f"answer:{int(at.timestamp() * 1000)}", rng.random() < 0.8, at, None))
     if kind == "fallback":
         conv.update(last_unanswered_at=at, fallbacks=int(rng.random() < 0.5))
         conv["clarifications"] = 1 - conv["fallbacks"]
@@ -102,19 +93,22 @@ def _conversation(rng: random.Random, rows: Dict[str, List[Dict[str, Any]]], sta
             rows["fb"].append({"at": claimed + timedelta(seconds=40), "agent": "alice", "conversation_id": cid,
                                "handover_id": next_id, "macro_id": macro, "action": top, "shown_rank": 0})  # fmt: skip
         if resolved and rng.random() < 0.4:
-            rows["rate"].append(
-                {
-                    "conversation_id": cid,
-                    "step": f"resolution:{next_id}",
-                    "helpful": rng.random() < 0.85,
-                    "comment": None,
-                    "rated_at": resolved + timedelta(seconds=30),
-                    "handover_id": next_id,
-                }  # fmt: skip
-            )
+            rows["rate"].append(_rating(cid, f"resolution:{next_id}", rng.random() < 0.85, resolved, next_id))
         next_id += 1
     rows["conv"].append(conv)
     return next_id
+
+
+def _rating(cid: str, step: str, helpful: bool, answered_at: datetime, handover_id: Optional[int]) -> Dict[str, Any]:
+    """A client's rating of an answer or a resolution, given 30 s after it."""
+    return {
+        "conversation_id": cid,
+        "step": step,
+        "helpful": helpful,
+        "comment": None,
+        "rated_at": answered_at + timedelta(seconds=30),
+        "handover_id": handover_id,
+    }
 
 
 def _flush(engine: Any, rows: Dict[str, List[Dict[str, Any]]]) -> None:

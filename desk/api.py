@@ -108,7 +108,11 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
             logger.info("hand-over %s claimed by %s", handover.id, agent)
             metrics.observe_claim(handover.created_at, handover.claimed_at)
             await _tell_client(
-                request, handover, response=names.UTTER_AGENT_JOINED, values={"agent": agent}, marks={"agent": agent, "system": True}
+                request,
+                handover,
+                response=names.UTTER_AGENT_JOINED,
+                values={"agent": agent},
+                marks={"agent": agent, "system": True},
             )
         return json_response(await views.detail(_rasa_agent_or_none(request), desk, handover))
 

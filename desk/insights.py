@@ -30,7 +30,8 @@ from insights import figures, observe
 from insights.period import PeriodError, parse_period
 from insights.table import FieldsError, chosen_fields, to_csv
 from settings.insights import InsightsSettings
-from web.headers import STATIC_CSP, page_headers
+from web.files import add_static_route
+from web.headers import page_headers
 from web.http import error_response, json_response
 
 logger = logging.getLogger(__name__)
@@ -113,10 +114,4 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[InsightsSettings] =
         body = (HERE / "static" / "insights.html").read_text(encoding="utf-8")
         return response.html(body, headers=page_headers(PAGE_CSP))
 
-    @bp.route("/insights/static/<name>", methods=["GET"])
-    async def static(request: Request, name: str) -> HTTPResponse:
-        entry = STATIC_FILES.get(name)
-        if entry is None or not entry[0].is_file():
-            return error_response(404, f"no static file '{name}'")
-        path, content_type = entry
-        return response.raw(path.read_bytes(), content_type=content_type, headers=page_headers(STATIC_CSP))
+    add_static_route(bp, "/insights/static", STATIC_FILES)

@@ -32,7 +32,8 @@ from review.store import MAX_PAGE, SORTS, STATES, Query, ReviewError, ReviewStal
 from settings.review import ReviewSettings
 from settings.variables import REVIEWERS
 from toolkit.served import get_library
-from web.headers import STATIC_CSP, page_headers
+from web.files import add_static_route
+from web.headers import page_headers
 from web.http import ApiError, error_response, json_object, json_response
 
 logger = logging.getLogger(__name__)
@@ -87,13 +88,7 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[ReviewSettings] = N
         body = (STATIC_DIR / "review.html").read_text(encoding="utf-8")
         return response.html(body, headers=page_headers(PAGE_CSP))
 
-    @bp.route("/review/static/<name>", methods=["GET"])
-    async def static(request: Request, name: str) -> HTTPResponse:
-        entry = STATIC_FILES.get(name)
-        if entry is None:
-            return error_response(404, f"no static file '{name}'")
-        path, content_type = entry
-        return response.raw(path.read_bytes(), content_type=content_type, headers=page_headers(STATIC_CSP))
+    add_static_route(bp, "/review/static", STATIC_FILES)
 
     @bp.route("/api/review/items", methods=["GET"])
     @reviewer_only
