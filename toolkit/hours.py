@@ -97,6 +97,8 @@ def parse_hours(text: str, path: Path) -> WorkingHours:
         raise HoursError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: {e.problem}") from e
     except yaml.YAMLError as e:
         raise HoursError(f"{path}: not valid YAML: {e}") from e
+    if root is None:
+        raise HoursError(f"{path}:1: the file is empty: expected time_zone, weekly and holidays")
     if not isinstance(root, yaml.MappingNode):
         raise HoursError(f"{path}:{_line(root)}: expected a mapping with time_zone, weekly and holidays")
     found: Dict[str, Tuple[yaml.Node, yaml.Node]] = {}
@@ -200,7 +202,7 @@ def _spans(node: yaml.Node, day: str, path: Path) -> Tuple[Span, ...]:
         end = _time(match.group(3), match.group(4), day, path, line, end=True)
         if start is None or (end is not None and end <= start):
             raise HoursError(f"{path}:{line}: {day}: the end of '{text.strip()}' is not after its start")
-        if spans and (spans[-1][1] is None or start < spans[-1][1]):  # type: ignore[operator]
+        if spans and (spans[-1][1] is None or start < spans[-1][1]):
             raise HoursError(f"{path}:{line}: {day}: '{text.strip()}' overlaps or comes before the hours before it")
         spans.append((start, end))
     return tuple(spans)
