@@ -117,3 +117,21 @@ async def test_asking_again_keeps_the_first_case_on_the_record(domain, handover_
     message, _ = await hand_over(domain, "conv-again")
     assert message["response"] == names.UTTER_HANDOVER  # told the truth of now
     assert handover_store.open_for("conv-again").availability == AVAILABILITY_OUTSIDE_HOURS  # the record: then
+
+
+@pytest.mark.parametrize("response", names.HANDOVER_RESPONSES)
+async def test_the_chat_marks_every_variant_as_the_hand_over(response):
+    from channels.shapes import room_of
+    from channels.webchat import SafeSocketIOOutput
+
+    class Sio:
+        def __init__(self):
+            self.sent = []
+
+        async def emit(self, event, data, room=None, namespace=None):
+            self.sent.append((room, data))
+
+    sio = Sio()
+    await SafeSocketIOOutput(sio, "bot_uttered").send_text_message("conv-1", "Thanks.", utter_action=response)
+    marked = [data for room, data in sio.sent if room == room_of("conv-1", True)]
+    assert marked and marked[-1]["handover"] is True
