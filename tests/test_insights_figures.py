@@ -50,7 +50,12 @@ def seed(db: Database) -> None:
     ratings.rate(c8, f"resolution:{h8}", False, "call me on +1 415 555 0100", at=day(19, 9, 20))
     c9 = Conversation("c9", day(19, 10)).user("nlu_fallback").action("action_clarify_meaning")
     hand_over(
-        db, c9.user("nlu_fallback").save(keeper), day(19, 10, 1), UNCLEAR, notified_after=600, availability="nobody_online"
+        db,
+        c9.user("nlu_fallback").save(keeper),
+        day(19, 10, 1),
+        UNCLEAR,
+        notified_after=600,
+        availability="nobody_online",
     )
     Conversation("c10", NOW - H).user(CONCERN).script().save(keeper)
     c11 = Conversation("c11", day(16, 12)).user(HUMAN)
