@@ -31,7 +31,7 @@ def check() -> None:
     try:
         library = load_library()
         read_patterns(PATTERNS_PATH)
-        load_hours(hours_file())
+        hours = load_hours(hours_file())
     except (LibraryError, PatternError, HoursError) as e:
         raise SystemExit(f"error: {e}") from e
     unknown = unknown_suggestion_intents(library)
@@ -39,6 +39,8 @@ def check() -> None:
         raise SystemExit(f"error: invalid macro library {library.path}:\n" + "\n".join(f"  - {u}" for u in unknown))
     shown = library.path.relative_to(ROOT) if library.path.is_relative_to(ROOT) else library.path
     print(f"==> macro library is valid: {shown}")
+    hours_path = hours.path.relative_to(ROOT) if hours.path and hours.path.is_relative_to(ROOT) else hours.path
+    print(f"==> working hours are valid: {hours_path} ({hours.zone_name})")
 
 
 def unknown_suggestion_intents(library, domain_path: Path = ROOT / "domain.yml") -> List[str]:
