@@ -6,8 +6,11 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Dict
 
+# always open: what a client is told at hand-over follows who is at the desk, not the hour
+ALWAYS_OPEN = Path(__file__).resolve().parent / "always-open-hours.yml"
 AGENTS = {"alice": "alice-token-" + uuid.uuid4().hex, "bob": "bob-token-" + uuid.uuid4().hex}
 
 
@@ -22,6 +25,7 @@ def agent_env(**more: str) -> Dict[str, str]:
         "ASSISTANT_AGENT_TOKENS": tokens,
         "DESK_CHECK_INTERVAL_SECONDS": "0.5",
         "DESK_LOGIN_MAX_FAILURES": "100000",
+        "DESK_HOURS_FILE": str(ALWAYS_OPEN),
         **more,
     }
 
