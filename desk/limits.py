@@ -89,7 +89,7 @@ class LoginLimiter:
         """Raise ``TooManyAttempts`` when ``address`` must wait."""
         wait = self.retry_after(address, agent)
         if wait is not None:
-            logger.warning("agent log-in from %s refused for %d s: too many failed log-ins", address, wait)
+            logger.warning("an agent token from %s refused for %d s: too many failed log-ins", address, wait)
             raise TooManyAttempts(wait)
 
     def failed(self, address: str, agent: str = ANY_AGENT, where: str = "log-in") -> None:
