@@ -40,8 +40,8 @@ def trial_agent(settings: LaunchSettings, desk: DeskSettings) -> Optional[Tuple[
 
     None when agents are configured or the servers listen beyond loopback.
     """
-    if desk.agents_enabled or not is_loopback(settings.host):
-        return None
+    if desk.agents_enabled or not is_loopback(settings.host) or "rasa" not in settings.servers:
+        return None  # (a machine running only the action server has no desk to log in to)
     token = _kept_token(settings)
     settings.env[v.AGENT_TOKENS] = f"{TRIAL_AGENT}:{token}"
     return TRIAL_AGENT, token
