@@ -8,6 +8,7 @@ import pytest
 
 from handover.presence import AWAY, OFFLINE, ONLINE, PresenceBook
 from handover.store import HandOverStore
+from tests.helpers.services import throwaway_postgres_database
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
 
@@ -78,3 +79,16 @@ def test_another_replica_sees_the_same_presence(tmp_path):
     assert PresenceBook(two).online(T0) == ["alice"]
     one.dispose()
     two.dispose()
+
+
+def test_on_postgresql_replicas_share_presence_and_racing_first_heartbeats_make_one_row():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with throwaway_postgres_database() as url:
+        one, two = HandOverStore(url), HandOverStore(url)
+        with ThreadPoolExecutor(8) as pool:  # the first heartbeats of one agent from eight pages at once
+            list(pool.map(lambda i: PresenceBook((one, two)[i % 2]).heartbeat("carol", T0, active=True), range(8)))
+        assert [p.agent for p in PresenceBook(two).everyone(T0)] == ["carol"]
+        assert PresenceBook(one).online(T0 + timedelta(seconds=30)) == ["carol"]
+        one.dispose()
+        two.dispose()
