@@ -1,20 +1,30 @@
-"""Hand the conversation to a person: store what the agent needs, pause the bot."""
+"""Hand the conversation to a person: store what the agent needs, tell the client the truth, pause the bot.
+
+What the client is told depends on who is at the desk and the working hours
+(``handover/announce.py``): an agent joins shortly (with the place in the
+queue), nobody is online, or the team is back at its next opening.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from handover import webhook
+from handover.announce import decide, queue_position
 from handover.conversation import joined, priority, reason, topic, transcript_from_events
-from handover.records import HandOver
+from handover.presence import PresenceBook
+from handover.records import HandOver, now
 from handover.store import HandOverStore
+from settings.desk import hours_file
 from toolkit import names
+from toolkit.hours import HoursError, WorkingHours, current_hours
 from toolkit.served import get_library
 
 logger = logging.getLogger(__name__)
@@ -33,6 +43,20 @@ def get_store() -> HandOverStore:
 def set_store(store: Optional[HandOverStore]) -> None:
     global _store
     _store = store
+
+
+def team_hours() -> Optional[WorkingHours]:
+    """The working hours (DESK_HOURS_FILE, checked at start-up); None, logged, if it broke since."""
+    try:
+        return current_hours(hours_file())
+    except HoursError as e:
+        logger.error("hand-over: the working hours cannot be read, so they are not used: %s", e)
+        return None
+
+
+# what the hand-over reads of the world (tests replace them)
+clock: Callable[[], datetime] = now
+hours_source: Callable[[], Optional[WorkingHours]] = team_hours
 
 
 def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
@@ -66,17 +90,26 @@ class ActionHandOver(Action):
             kb_section=macro.kb.section if macro.kb else None,
             priority=priority(tracker.get_slot(names.SLOT_CONCERN)),
         )
+        store = get_store()
+        at = clock()
+        # The store blocks on its database: keep it off the server's event loop.
+        online = await asyncio.to_thread(PresenceBook(store).online, at)
+        told = decide(hours_source(), len(online), at)
+        record.availability = told.availability
         # With a help desk webhook configured, the hand-over is queued for it in the
         # same transaction (the Rasa server delivers it; see handover/webhook.py).
         payload = webhook.handover_payload if webhook.enabled() else None
-        # The store blocks on its database: keep it off the server's event loop.
-        stored, created = await asyncio.to_thread(get_store().create_or_get_open, record, payload)
+        stored, created = await asyncio.to_thread(store.create_or_get_open, record, payload)
+        position = await asyncio.to_thread(queue_position, store, stored)
         logger.info(
-            "hand-over %s %s for conversation %s (reason %s)",
+            "hand-over %s %s for conversation %s (reason %s; %s, %d agent(s) online, place %d)",
             stored.id,
             "created" if created else "already open",
             tracker.sender_id,
             stored.reason,
+            told.availability,
+            len(online),
+            position,
         )
-        dispatcher.utter_message(response=names.UTTER_HANDOVER, handover_id=stored.id)
+        dispatcher.utter_message(response=told.response, handover_id=stored.id, position=position, **told.values)
         return [SlotSet(names.SLOT_HANDOVER_ID, str(stored.id)), ConversationPaused()]

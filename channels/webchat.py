@@ -34,7 +34,7 @@ from channels.identity import ConversationIds
 from channels.shapes import emit_to_conversation, room_of, wants_marks
 from channels.validation import client_message
 from settings.channels import ChannelSettings
-from toolkit.names import UTTER_HANDOVER
+from toolkit.names import HANDOVER_RESPONSES
 from web import guard
 from web.headers import STATIC_CSP, page_headers
 from web.http import ApiError, error_response
@@ -73,7 +73,7 @@ class SafeSocketIOOutput(SocketIOOutput):
         parts = text.strip().split("\n\n")
         for index, part in enumerate(parts):
             message: Dict[str, Any] = {"text": part}
-            if index == len(parts) - 1 and kwargs.get("utter_action") == UTTER_HANDOVER:
+            if index == len(parts) - 1 and kwargs.get("utter_action") in HANDOVER_RESPONSES:
                 message["handover"] = True
             if index == len(parts) - 1 and ratings.is_answer(kwargs):
                 message.update(ratings.answer_mark(recipient_id))  # "Did this help?" (channels/ratings.py)

@@ -7,6 +7,9 @@ token and then carries a signed, HttpOnly, SameSite=Strict cookie (no token in
 a URL, in the page or in browser storage); requests that change something with
 that cookie must also carry the ``X-Agent-Request`` header, which a page of
 another origin cannot add, so a cross-site form cannot act for an agent.
+
+Wrong bearer tokens are slowed down per address (``desk/limits.py``): after
+too many, the caller gets 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Mapping, Optional
 
 from sanic.request import Request
 
+from desk.limits import LoginLimiter, address_of
+
 COOKIE_NAME = "toolkit_agent"
 CSRF_HEADER = "x-agent-request"
 SESSION_SECONDS = 12 * 3600
@@ -25,8 +30,9 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class AgentAuth:
-    def __init__(self, agents: Mapping[str, str]) -> None:
+    def __init__(self, agents: Mapping[str, str], limiter: Optional[LoginLimiter] = None) -> None:
         self._agents = dict(agents)
+        self.limiter = limiter or LoginLimiter()
 
     @property
     def enabled(self) -> bool:
@@ -42,7 +48,14 @@ class AgentAuth:
     def authenticate(self, request: Request) -> Optional[str]:
         header = request.headers.get("authorization", "")
         if header[:7].lower() == "bearer ":
-            return self.agent_for_token(header[7:].strip())
+            address = address_of(request)
+            self.limiter.check(address)  # raises TooManyAttempts (429) while the address must wait
+            agent = self.agent_for_token(header[7:].strip())
+            if agent is None:
+                self.limiter.failed(address, where="API call")
+            else:
+                self.limiter.succeeded(address)
+            return agent
         cookie = request.cookies.get(COOKIE_NAME)
         if not cookie:
             return None

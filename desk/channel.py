@@ -6,6 +6,8 @@
 - ``/agent/review`` and ``/agent/api/review/…`` — the review inbox (``desk/review.py``);
 - ``/agent/insights`` and ``/agent/api/insights`` — the Insights page and its
   figures (``desk/insights.py``);
+- ``/agent/api/presence`` — who is at the desk: online, away or offline
+  (``desk/presence.py``);
 - a background task that tells clients who waited too long what happens next
   and delivers hand-overs to an external help desk (``desk/background.py``).
 
@@ -22,9 +24,10 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
-from desk import api, background, insights, pages, review
+from desk import api, background, insights, pages, presence, review
 from desk.auth import AgentAuth
 from desk.context import Desk
+from desk.limits import LoginLimiter
 from handover.store import HandOverStore
 from settings.desk import DeskSettings
 
@@ -44,13 +47,15 @@ class AgentDeskInput(InputChannel):
 
 
 def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = None) -> Blueprint:
-    desk = Desk(settings, AgentAuth(settings.agents), store or HandOverStore())
+    limiter = LoginLimiter(settings.login_max_failures, settings.login_window_seconds)
+    desk = Desk(settings, AgentAuth(settings.agents, limiter), store or HandOverStore())
     bp = Blueprint("agent_desk", __name__)
     background.attach(bp, desk)
     pages.add_routes(bp, desk)
     api.add_routes(bp, desk)
     review.add_routes(bp, desk)
     insights.add_routes(bp, desk)  # the Insights page and /agent/api/insights
+    presence.add_routes(bp, desk)  # /agent/api/presence: who is at the desk
     return bp
 
 

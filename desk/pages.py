@@ -12,6 +12,7 @@ from sanic.response import HTTPResponse
 
 from desk.auth import COOKIE_NAME, SESSION_SECONDS
 from desk.context import Desk
+from desk.limits import ANY_AGENT, TooManyAttempts, address_of
 from web.headers import STATIC_CSP, page_headers
 from web.http import error_response
 
@@ -25,6 +26,13 @@ STATIC_FILES = {
     # the one renderer of text with safe links, shared with the chat widget
     "safe-links.js": (SHARED_STATIC_DIR / "safe-links.js", "text/javascript; charset=utf-8"),
 }
+# presence and the log-in link (issue 16): kept apart from the list above
+STATIC_FILES.update(
+    {
+        "agent-presence.js": (STATIC_DIR / "agent-presence.js", "text/javascript; charset=utf-8"),
+        "login.js": (STATIC_DIR / "login.js", "text/javascript; charset=utf-8"),
+    }
+)
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -43,16 +51,12 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
 
     @bp.route("/login", methods=["POST"])
     async def login(request: Request) -> HTTPResponse:
-        if not desk.auth.enabled:
-            return _page("off.html", status=403)
-        token = (request.form.get("token") or "").strip()
-        agent = desk.auth.agent_for_token(token) if token else None
-        if agent is None:
-            logger.warning("agent page: a log-in with an unknown token was refused")
-            return _page("login.html", status=401, error="That token is not valid. Check it and try again.")
-        logger.info("agent page: %s logged in", agent)
-        resp = response.redirect("/agent/", status=303)
-        _set_cookie(resp, desk.auth.cookie_for(agent), SESSION_SECONDS, request)
+        return log_in(desk, request)
+
+    @bp.exception(TooManyAttempts)
+    async def too_many(request: Request, exception: TooManyAttempts) -> HTTPResponse:
+        resp = error_response(429, str(exception), retry_after_seconds=exception.retry_after)
+        resp.headers["Retry-After"] = str(exception.retry_after)
         return resp
 
     @bp.route("/logout", methods=["POST"])
@@ -68,6 +72,32 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
             return error_response(404, f"no static file '{name}'")
         path, content_type = entry
         return response.raw(path.read_bytes(), content_type=content_type, headers=page_headers(STATIC_CSP))
+
+
+def log_in(desk: Desk, request: Request) -> HTTPResponse:
+    """The log-in form: a right token sets the session cookie; wrong ones are slowed down (desk/limits.py)."""
+    if not desk.auth.enabled:
+        return _page("off.html", status=403)
+    token = (request.form.get("token") or "").strip()
+    named = (request.form.get("agent") or "").strip()[:64] or ANY_AGENT  # optional: who the caller says they are
+    address = address_of(request)
+    limiter = desk.auth.limiter
+    wait = limiter.retry_after(address, named)
+    if wait is not None:
+        logger.warning("agent page: a log-in from %s was refused for %d s (too many failed log-ins)", address, wait)
+        minutes = max(1, round(wait / 60))
+        resp = _page("login.html", status=429, error=f"Too many failed log-ins. Try again in {minutes} min.")
+        resp.headers["Retry-After"] = str(wait)
+        return resp
+    agent = desk.auth.agent_for_token(token) if token else None
+    if agent is None or named not in (ANY_AGENT, agent):
+        limiter.failed(address, named)
+        return _page("login.html", status=401, error="That token is not valid. Check it and try again.")
+    limiter.succeeded(address)
+    logger.info("agent page: %s logged in from %s", agent, address)
+    resp = response.redirect("/agent/", status=303)
+    _set_cookie(resp, desk.auth.cookie_for(agent), SESSION_SECONDS, request)
+    return resp
 
 
 def _page(name: str, status: int = 200, error: str = "") -> HTTPResponse:

@@ -34,6 +34,12 @@ HIGH_PRIORITY_CONCERNS = frozenset({"off_platform_payment", "conduct"})
 # how a client who waited too long is followed up
 FOLLOW_UP_EMAIL = "email"
 
+# what the client was told at hand-over (handover/announce.py), kept as the record's availability
+AVAILABILITY_ONLINE = "online"  # agents online within hours: one will join shortly
+AVAILABILITY_NOBODY_ONLINE = "nobody_online"  # within hours, but no agent at the desk
+AVAILABILITY_OUTSIDE_HOURS = "outside_hours"  # the team is away until its next opening
+AVAILABILITIES = (AVAILABILITY_ONLINE, AVAILABILITY_NOBODY_ONLINE, AVAILABILITY_OUTSIDE_HOURS)
+
 
 class HandOverNotFound(LookupError):
     def __init__(self, handover_id: int) -> None:
@@ -75,6 +81,7 @@ class HandOver:
     outcome: Optional[str] = None
     client_notified_at: Optional[datetime] = None
     follow_up: Optional[str] = None
+    availability: Optional[str] = None
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property

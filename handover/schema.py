@@ -15,6 +15,8 @@ An SQLite file by default (``state/handovers.db``); any SQLAlchemy URL from
   (``review/``), its labels and how far it has read.
 - ``client_ratings``: the client's "Did this help?", one row per rated step of
   a conversation (``handover/ratings.py``).
+- ``agent_presence``: each agent's last heartbeat from a desk page, and the
+  status they set by hand (``handover/presence.py``).
 
 Tables from an earlier version gain their new columns on connect (nothing is
 dropped).
@@ -64,6 +66,8 @@ handovers = sa.Table(
     sa.Column("outcome", sa.String(16)),
     sa.Column("client_notified_at", _Time),
     sa.Column("follow_up", sa.String(32)),
+    # added with presence and working hours: what the client was told (online, nobody_online, outside_hours)
+    sa.Column("availability", sa.String(16)),
     sa.Index("ix_handovers_status_created", "status", "created_at"),
     sa.Index(
         "uq_handovers_open_conversation",
@@ -186,6 +190,17 @@ review_cursor = sa.Table(  # how far the inbox has read the tracker store and th
 )
 
 
+# --- presence (issue 16, handover/presence.py): who is at the desk, seen by every replica
+agent_presence = sa.Table(
+    "agent_presence",
+    metadata,
+    sa.Column("agent", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False, default="auto"),  # set by hand: online, away, offline, auto
+    sa.Column("last_seen", _Time, nullable=False),  # the page's last heartbeat
+    sa.Column("last_active", _Time),  # the last heartbeat after input on the page
+)
+
+
 class Database:
     """The hand-over database, connected on first use; safe to share between threads."""
 
@@ -216,14 +231,14 @@ def _connect(url_text: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
     engine = sa.create_engine(url, **kwargs)
     metadata.create_all(engine)
-    _add_missing_columns(engine)
+    add_missing_columns(engine, metadata)
     return engine
 
 
-def _add_missing_columns(engine: Engine) -> None:
+def add_missing_columns(engine: Engine, tables: sa.MetaData) -> None:
     """Bring tables made by an earlier version up to date: add the columns they lack."""
     inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
+    for table in tables.sorted_tables:
         present = {c["name"] for c in inspector.get_columns(table.name)}
         missing = [c for c in table.columns if c.name not in present]
         if not missing:

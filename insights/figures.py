@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
+from handover.records import AVAILABILITIES
 from handover.schema import Database, suggestion_feedback
 from insights import outcomes as oc
 from insights import queries, sync
@@ -23,6 +24,7 @@ from insights.period import Period
 from insights.schema import ensure
 
 SUGGESTION_KINDS = ("sent_as_is", "edited", "other_macro", "ignored")
+AVAILABILITY_UNKNOWN = "unknown"  # hand-overs from before presence and working hours
 SAME_REPLY = timedelta(seconds=10)  # feedback rows of one reply are written within moments
 
 
@@ -63,6 +65,7 @@ class Tally:
         self.passed_limit = 0
         self.csat = {group: {"ratings": 0, "helpful": 0, "rated": 0, "offered": 0} for group in ("bot_only", "agent")}
         self.suggestions = dict.fromkeys(SUGGESTION_KINDS, 0)
+        self.by_availability = dict.fromkeys((*AVAILABILITIES, AVAILABILITY_UNKNOWN), 0)
 
     def add_group(self, row: Any, macros: Dict[str, Dict[str, int]]) -> None:
         """One row of ``queries.conversation_groups``: ``n`` conversations alike."""
@@ -117,6 +120,7 @@ class Tally:
             "macros": {m: self.macros[m] for m in sorted(self.macros)},
             "handovers": self.handovers,
             "passed_waiting_limit": self.passed_limit,
+            "handovers_by_availability": dict(self.by_availability),
             "time_to_claim_seconds": _seconds(self.to_claim),
             "time_to_resolve_seconds": _seconds(self.to_resolve),
             "suggestions": dict(self.suggestions),
@@ -147,6 +151,7 @@ def insights(db: Database, period: Period, now: datetime, window: timedelta) -> 
         groups = queries.conversation_groups(conn, period, now - window)
         by_reason = queries.handover_groups(conn, period)
         times = queries.handover_times(conn, period)
+        availability = queries.handover_availability(conn, period)
         feedback_rows = conn.execute(
             sa.select(f.c.handover_id, f.c.at, f.c.action, f.c.shown_rank)
             .where(f.c.at >= period.start, f.c.at < period.end)
@@ -177,6 +182,10 @@ def insights(db: Database, period: Period, now: datetime, window: timedelta) -> 
         created, claimed, resolved = _utc(created), _utc(claimed), _utc(resolved)
         total.add_times(created, claimed, resolved)  # type: ignore[arg-type]  # NOT NULL
         bucket(day).add_times(created, claimed, resolved)  # type: ignore[arg-type]
+    for day, told, count in availability:
+        kind = told if told in total.by_availability else AVAILABILITY_UNKNOWN
+        total.by_availability[kind] += count
+        bucket(day).by_availability[kind] += count
     for at, kind in suggestion_uses(feedback_rows):
         total.suggestions[kind] += 1
         series[period.bucket_of(at)].suggestions[kind] += 1

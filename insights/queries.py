@@ -9,7 +9,9 @@ however many conversations there are:
   the yes/no facts the rates need, and the macros sent; ratings summed;
 - ``handover_groups``: hand-overs by day and reason;
 - ``handover_times``: each hand-over's time to its first claim and to its
-  resolution (the percentiles need the values themselves).
+  resolution (the percentiles need the values themselves);
+- ``handover_availability``: hand-overs by day and what the client was told
+  (agents online, nobody online, outside hours).
 """
 
 from __future__ import annotations
@@ -98,5 +100,14 @@ def handover_groups(conn: Any, period: Period) -> List[Any]:
 def handover_times(conn: Any, period: Period) -> List[Any]:
     query = sa.select(hi.c.started_day, hi.c.created_at, hi.c.first_claimed_at, hi.c.resolved_at).where(
         _days(hi.c.started_day, period), sa.or_(hi.c.first_claimed_at.is_not(None), hi.c.resolved_at.is_not(None))
+    )
+    return conn.execute(query).all()
+
+
+def handover_availability(conn: Any, period: Period) -> List[Any]:
+    query = (
+        sa.select(hi.c.started_day, hi.c.availability, sa.func.count())
+        .where(_days(hi.c.started_day, period))
+        .group_by(hi.c.started_day, hi.c.availability)
     )
     return conn.execute(query).all()

@@ -8,7 +8,8 @@ period are one scan of a few narrow rows, never of every event:
   with a few facts of its hand-overs and ratings copied in
   (``insights/sync.py``);
 - ``handover_insights``: one row per hand-over: its conversation's first day,
-  its reason and its times (``insights/sync.py``);
+  its reason, its times and what the client was told about who could join
+  (``insights/sync.py``);
 - ``insights_sync``: how far those copies have caught up with the hand-over
   and rating tables.
 """
@@ -21,7 +22,7 @@ from typing import Set
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from handover.schema import handovers
+from handover.schema import add_missing_columns, handovers
 
 metadata = sa.MetaData()
 _Time = sa.DateTime(timezone=True)
@@ -67,6 +68,7 @@ handover_insights = sa.Table(
     sa.Column("first_claimed_at", _Time),
     sa.Column("resolved_at", _Time),
     sa.Column("notified", sa.Integer, nullable=False, default=0),
+    sa.Column("availability", sa.String(16)),  # what the client was told (handover/announce.py); none before
     sa.Index("ix_handover_insights_day", "started_day"),
 )
 
@@ -90,5 +92,6 @@ def ensure(engine: Engine) -> None:
         if id(engine) in _ready:
             return
         metadata.create_all(engine)
+        add_missing_columns(engine, metadata)  # a table of an earlier version gains its new columns
         HANDOVERS_BY_CONVERSATION.create(engine, checkfirst=True)
         _ready.add(id(engine))

@@ -75,12 +75,13 @@ def _copy_handovers(conn: Any, which: Any) -> None:
             first_claim,
             _h.c.resolved_at,
             sa.case((_h.c.client_notified_at.is_not(None), 1), else_=0),
+            _h.c.availability,
         )  # fmt: skip
         .select_from(_h.join(_c, _c.c.conversation_id == _h.c.conversation_id))
         .where(_h.c.id.in_(which))
     )
     columns = ["handover_id", "conversation_id", "started_day", "reason", "created_at", "first_claimed_at",
-               "resolved_at", "notified"]  # fmt: skip
+               "resolved_at", "notified", "availability"]  # fmt: skip
     conn.execute(handover_insights.insert().from_select(columns, rows))
 
 

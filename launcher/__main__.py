@@ -23,19 +23,24 @@ from settings.variables import CHROMIUM_PATH
 
 def check() -> None:
     """Validate the hand-edited data files before anything uses them."""
+    from settings.desk import hours_file
     from spacy_pipeline.build import PATTERNS_PATH, PatternError, read_patterns
+    from toolkit.hours import HoursError, load_hours
     from toolkit.library import LibraryError, load_library
 
     try:
         library = load_library()
         read_patterns(PATTERNS_PATH)
-    except (LibraryError, PatternError) as e:
+        hours = load_hours(hours_file())
+    except (LibraryError, PatternError, HoursError) as e:
         raise SystemExit(f"error: {e}") from e
     unknown = unknown_suggestion_intents(library)
     if unknown:
         raise SystemExit(f"error: invalid macro library {library.path}:\n" + "\n".join(f"  - {u}" for u in unknown))
     shown = library.path.relative_to(ROOT) if library.path.is_relative_to(ROOT) else library.path
     print(f"==> macro library is valid: {shown}")
+    hours_path = hours.path.relative_to(ROOT) if hours.path and hours.path.is_relative_to(ROOT) else hours.path
+    print(f"==> working hours are valid: {hours_path} ({hours.zone_name})")
 
 
 def unknown_suggestion_intents(library, domain_path: Path = ROOT / "domain.yml") -> List[str]:
@@ -148,18 +153,23 @@ def checked_settings():
     from settings.desk import DeskSettings
     from settings.insights import InsightsSettings
     from settings.review import ReviewSettings
+    from toolkit.hours import HoursError, load_hours
 
     try:
         launch, desk = LaunchSettings.from_env(), DeskSettings.from_env()
         ReviewSettings.from_env(agents=desk.agents)  # ASSISTANT_REVIEWERS names agents
         InsightsSettings.from_env()  # checked now, read by the Rasa server
+        load_hours(desk.hours_file)  # DESK_HOURS_FILE: read by both servers at each hand-over
         return launch, desk
-    except SettingsError as e:
+    except (SettingsError, HoursError) as e:
         raise SystemExit(f"error: {e}") from e
 
 
 def run() -> int:
+    from launcher.trial import login_link, trial_agent
+
     settings, desk = checked_settings()
+    trial = trial_agent(settings, desk)  # no agents set and bound to loopback: one local agent
     model = setup()
     assistant = Assistant(settings, model)
     stopping = False
@@ -184,6 +194,11 @@ def run() -> int:
             if desk.agents_enabled
             else "off (set ASSISTANT_AGENT_TOKENS='name:token ...' to turn it on)"
         )
+        if trial:
+            agent_state = (
+                f"a local trial agent '{trial[0]}' (token kept in the state folder); log in with one click:\n"
+                f"                       {login_link(settings, trial[1])}"
+            )
         print(
             f"\nThe assistant is ready ({seconds:.1f} s).\n"
             f"  Chat page:           {settings.rasa_url}/chat/\n"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 from urllib.parse import urlparse
 
 from settings import variables as v
 from settings.read import Env
 
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOURS_FILE = ROOT / "desk-hours.yml"
 MIN_TOKEN_LENGTH = 16
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -35,6 +38,11 @@ class DeskSettings:
     max_suggestions: int = 3
     # how often the background checks (timeouts, outbox) run
     check_interval_seconds: float = 5.0
+    # the team's working hours (toolkit/hours.py reads and checks the file)
+    hours_file: Path = DEFAULT_HOURS_FILE
+    # wrong agent tokens before a 429, and the window they are counted in (desk/limits.py)
+    login_max_failures: int = 5
+    login_window_seconds: float = 300.0
 
     @property
     def agents_enabled(self) -> bool:
@@ -66,9 +74,21 @@ class DeskSettings:
             retry_base_seconds=read.number(v.WEBHOOK_RETRY, cls.retry_base_seconds, 0.1, 3600),
             min_confidence=read.number(v.MIN_CONFIDENCE, cls.min_confidence, 0, 1),
             check_interval_seconds=read.number(v.CHECK_INTERVAL, cls.check_interval_seconds, 0.1, 600),
+            hours_file=hours_file(env),
+            login_max_failures=int(read.number(v.LOGIN_MAX_FAILURES, cls.login_max_failures, 1, 1_000_000)),
+            login_window_seconds=read.number(v.LOGIN_WINDOW, cls.login_window_seconds, 1, 24 * 3600),
         )
         read.check("agent-side settings")
         return settings
+
+
+def hours_file(env: Optional[Mapping[str, str]] = None) -> Path:
+    """The working-hours file: ``DESK_HOURS_FILE`` (relative to the repository), else ``desk-hours.yml``."""
+    raw = Env(env).text(v.HOURS_FILE)
+    if not raw:
+        return DEFAULT_HOURS_FILE
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else ROOT / path
 
 
 def _parse_agents(raw: str, problems: List[str]) -> Dict[str, str]:

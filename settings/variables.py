@@ -62,6 +62,12 @@ WEBHOOK_SECRET = declare(  # noqa: S105 - the variable's name
 WEBHOOK_RETRY = declare("HANDOVER_WEBHOOK_RETRY_SECONDS", "seconds", "5", "first retry of a failed delivery")
 MIN_CONFIDENCE = declare("AGENT_SUGGESTION_MIN_CONFIDENCE", "0 to 1", "0.3", "suggestions below it are not shown")
 CHECK_INTERVAL = declare("DESK_CHECK_INTERVAL_SECONDS", "seconds", "5", "how often waits and the outbox are checked")
+# presence, working hours and log-in protection (issue 16)
+HOURS_FILE = declare("DESK_HOURS_FILE", "file", "desk-hours.yml", "the team's working hours, holidays and time zone")
+LOGIN_MAX_FAILURES = declare(
+    "DESK_LOGIN_MAX_FAILURES", "count", "5", "wrong agent tokens from one address (or for one agent) before a 429"
+)
+LOGIN_WINDOW = declare("DESK_LOGIN_WINDOW_SECONDS", "seconds", "300", "the window those failures are counted in")
 
 # --- scale-out ----------------------------------------------------------------
 TRACKER_DB_URL = declare("TRACKER_DB_URL", "SQLAlchemy URL", "unset", "conversations in this database")

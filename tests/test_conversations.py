@@ -17,7 +17,7 @@ from toolkit import names
 SENT_BY_ACTIONS = {
     names.UTTER_TOOLKIT_SCRIPT,
     names.UTTER_PAUSE_LINK,
-    names.UTTER_HANDOVER,
+    *names.HANDOVER_RESPONSES,  # which one: who is online, the working hours (handover/announce.py)
     names.UTTER_ASK_WHICH_MEANING,
     names.UTTER_SERVICE_UNAVAILABLE,  # the Rasa server, when the action server is down
     "utter_default",  # action_default_fallback

@@ -78,11 +78,15 @@ def test_asking_for_a_person_hands_over_and_stores_the_record(assistant, setting
     sender = "e2e-handover"
     say(settings, sender, "the freelancer on my fixed-price project was rude and missed the deadline")
     replies = say(settings, sender, "I want to talk to a human")
-    assert "support agent will continue this chat" in replies[0]["text"]
+    assert "passed this conversation to our support team" in replies[0]["text"]
+    # no agent page is open here: the client is not promised an agent, whatever the hour
+    assert "will continue this chat here shortly" not in replies[0]["text"]
+    assert "No agent is at the desk right now" in replies[0]["text"] or "The team is away" in replies[0]["text"]
 
     store = HandOverStore(settings.handover_db_url)
     record = store.open_for(plain_id(conversation(settings, sender)))
     assert record is not None and record.status == "waiting"
+    assert record.availability in ("nobody_online", "outside_hours")
     assert record.reason == "client_asked_for_person"
     assert record.intent == "report_freelancer_concern"
     assert set(record.concern.split(",")) == {"conduct", "missed_deadline"}
@@ -107,7 +111,7 @@ def test_an_unclear_message_gets_likely_meanings_then_a_person(assistant, settin
     meanings = {"/report_freelancer_concern", "/ask_what_if", "/ask_how_to_pause", "/out_of_scope"}
     assert set(payloads[:-1]) < meanings
     replies = say(settings, sender, "?")
-    assert "support agent will continue this chat" in replies[0]["text"]
+    assert "passed this conversation to our support team" in replies[0]["text"]
     store = HandOverStore(settings.handover_db_url)
     assert store.open_for(plain_id(conversation(settings, sender))).reason == "message_still_unclear"
     store.dispose()

@@ -43,17 +43,24 @@ def seed(db: Database) -> None:
     c13 = Conversation("c13", day(18, 8)).user(CONCERN).script().save(keeper)
     ratings.rate(c13, "answer:2", False, "wrong script", at=day(18, 8, 5))
     c7 = Conversation("c7", day(19, 8)).user(HUMAN).action("action_hand_over").save(keeper)
-    h7 = hand_over(db, c7, day(19, 8) + timedelta(seconds=2), ASKED, 60, 360, "resumed")
+    h7 = hand_over(db, c7, day(19, 8) + timedelta(seconds=2), ASKED, 60, 360, "resumed", availability="online")
     ratings.rate(c7, f"resolution:{h7}", True, at=day(19, 8, 10))
     c8 = Conversation("c8", day(19, 9)).user(CONCERN).script().user("affirm").save(keeper)
-    h8 = hand_over(db, c8, day(19, 9, 1), OFFER, 180, 900, "closed")
+    h8 = hand_over(db, c8, day(19, 9, 1), OFFER, 180, 900, "closed", availability="online")
     ratings.rate(c8, f"resolution:{h8}", False, "call me on +1 415 555 0100", at=day(19, 9, 20))
     c9 = Conversation("c9", day(19, 10)).user("nlu_fallback").action("action_clarify_meaning")
-    hand_over(db, c9.user("nlu_fallback").save(keeper), day(19, 10, 1), UNCLEAR, notified_after=600)
+    hand_over(
+        db,
+        c9.user("nlu_fallback").save(keeper),
+        day(19, 10, 1),
+        UNCLEAR,
+        notified_after=600,
+        availability="nobody_online",
+    )
     Conversation("c10", NOW - H).user(CONCERN).script().save(keeper)
     c11 = Conversation("c11", day(16, 12)).user(HUMAN)
     c11.save(keeper)
-    h11 = hand_over(db, "c11", day(16, 12, 1), ASKED, 120, 600, "resumed")
+    h11 = hand_over(db, "c11", day(16, 12, 1), ASKED, 120, 600, "resumed", availability="outside_hours")
     c11.at = day(17, 12)
     c11.user(HUMAN).save(keeper)  # the next day: a second session, a second hand-over
     c11.save(keeper)  # saved again: nothing counted twice
@@ -89,6 +96,8 @@ EXPECTED_TOTALS = {
     "macros": {HOW_TO: {"scripts": 0, "links": 1}, SPECIFIC: {"scripts": 7, "links": 7}},
     "handovers": 5,
     "passed_waiting_limit": 1,
+    # what each client was told at hand-over; h11b is from before presence and hours
+    "handovers_by_availability": {"online": 2, "nobody_online": 1, "outside_hours": 1, "unknown": 1},
     "time_to_claim_seconds": {"count": 4, "p50": 150.0, "p90": 264.0},
     "time_to_resolve_seconds": {"count": 3, "p50": 600.0, "p90": 840.0},
     "suggestions": {"sent_as_is": 1, "edited": 1, "other_macro": 2, "ignored": 1},
@@ -131,6 +140,8 @@ def test_each_day_counts_the_conversations_that_started_on_it(seeded):
     assert series["2026-11-16"]["handed_over_ended"] == {"resumed": 0, "closed": 0, "open": 1}
     assert series["2026-11-16"]["time_to_claim_seconds"] == {"count": 2, "p50": 210.0, "p90": 282.0}
     assert series["2026-11-19"]["suggestions"] == {"sent_as_is": 1, "edited": 1, "other_macro": 1, "ignored": 0}
+    told = series["2026-11-19"]["handovers_by_availability"]
+    assert told == {"online": 2, "nobody_online": 1, "outside_hours": 0, "unknown": 0}
 
 
 def test_weeks_start_on_monday_and_add_up_to_the_totals(seeded):

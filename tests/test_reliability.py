@@ -46,7 +46,7 @@ SAFE_MESSAGES = [
     "what happens if my contractor just vanishes after i pay",
     "how to temporarily stop billing on an hourly contract",
 ]
-HANDOVER_TEXT = "support agent will continue this chat"
+HANDOVER_TEXT = "passed this conversation to our support team"  # every variant of the hand-over message
 WHAT_IF_START = "If at any point you have any concerns"
 
 

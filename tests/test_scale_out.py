@@ -98,7 +98,7 @@ def test_one_conversation_alternating_between_two_replicas_is_whole_and_in_order
     for index, text in enumerate(MESSAGES):
         replies = say(urls[index % 2], conversation, text)
         assert replies and all(r.get("text") or r.get("buttons") for r in replies), (text, replies)
-    assert "support agent will continue this chat" in replies[0]["text"]
+    assert "passed this conversation to our support team" in replies[0]["text"]
     seconds = time.monotonic() - started
 
     trackers = []

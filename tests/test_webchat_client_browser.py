@@ -24,7 +24,7 @@ from toolkit.library import load_library
 LIBRARY = load_library()
 HELP_ARTICLE = LIBRARY.links["pause_hourly_contract"].url
 GREETING = "Hi! I'm the support assistant."
-HANDED_OVER = "A support agent will continue this chat here"
+HANDED_OVER = "I've passed this conversation to our support team"  # every variant of the hand-over message
 OFFER = "Yes, connect me with a person"
 
 

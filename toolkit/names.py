@@ -45,7 +45,11 @@ ACTION_CLARIFY_MEANING = "action_clarify_meaning"
 # responses
 UTTER_TOOLKIT_SCRIPT = "utter_toolkit_script"
 UTTER_PAUSE_LINK = "utter_pause_link"
-UTTER_HANDOVER = "utter_handover"
+UTTER_HANDOVER = "utter_handover"  # agents online: one joins shortly ({position} in the queue)
+UTTER_HANDOVER_NOBODY_ONLINE = "utter_handover_nobody_online"  # within hours, nobody at the desk
+UTTER_HANDOVER_OUTSIDE_HOURS = "utter_handover_outside_hours"  # when the team is back
+# every variant of the hand-over message: the channels mark each as the hand-over
+HANDOVER_RESPONSES = (UTTER_HANDOVER, UTTER_HANDOVER_NOBODY_ONLINE, UTTER_HANDOVER_OUTSIDE_HOURS)
 UTTER_ASK_WHICH_MEANING = "utter_ask_which_meaning"
 UTTER_MEANING_PREFIX = "utter_meaning_"
 # sent by the agent desk (desk/) or the Rasa server, not by an action

@@ -113,11 +113,19 @@
       ["Fallback rate", pct(t.fallback_rate)],
       ["Clarification rate", pct(t.clarification_rate)],
       ["Hand-overs", t.handovers],
+      ["Told at hand-over", toldAtHandOver(t.handovers_by_availability)],
       ["Time to claim p50 / p90", duration(t.time_to_claim_seconds.p50) + " / " + duration(t.time_to_claim_seconds.p90)],
       ["Time to resolve p50 / p90", duration(t.time_to_resolve_seconds.p50) + " / " + duration(t.time_to_resolve_seconds.p90)],
       ["CSAT, bot only", pct(c.bot_only.score) + " of " + c.bot_only.ratings + " · " + pct(c.bot_only.response_rate) + " answered"],
       ["CSAT, with an agent", pct(c.agent_handled.score) + " of " + c.agent_handled.ratings + " · " + pct(c.agent_handled.response_rate) + " answered"]
     ]);
+  }
+
+  // What clients were told at hand-over (handover/announce.py): agents online, nobody online, outside hours
+  function toldAtHandOver(told) {
+    if (!told) return "–";
+    var text = told.online + " agent joining · " + told.nobody_online + " nobody online · " + told.outside_hours + " outside hours";
+    return told.unknown ? text + " · " + told.unknown + " before this was kept" : text;
   }
 
   function rows(tableId, data, emptyText) {

@@ -69,6 +69,7 @@ def hand_over(
     outcome: Optional[str] = None,
     notified_after: Optional[float] = None,
     released_first: bool = False,
+    availability: Optional[str] = None,
 ) -> int:
     """A hand-over with its steps at the given seconds after ``created``."""
 
@@ -91,6 +92,7 @@ def hand_over(
                 outcome=outcome,
                 client_notified_at=later(notified_after),
                 follow_up="email" if notified_after is not None else None,
+                availability=availability,
             )  # fmt: skip
         ).inserted_primary_key[0]
         steps = [("created", 0.0)]
