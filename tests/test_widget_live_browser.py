@@ -95,13 +95,13 @@ def test_a_forged_typing_event_shows_nothing(page):
 
 def test_the_queue_place_is_one_line_and_the_join_a_system_line(page, store, alice):
     record = handed_over(page, store)
-    items = page.locator(".tk-log > li").count()
+    items = page.locator(".tk-log-list > li").count()
     queue = page.locator(".tk-queue")
     server_event(page, "queue_position", {"position": 3})
     assert queue.inner_text() == "You are number 3 in the queue for a support agent."
     server_event(page, "queue_position", {"position": 1})
     assert queue.inner_text() == "You are next in the queue for a support agent."
-    assert page.locator(".tk-queue:visible").count() == 1 and page.locator(".tk-log > li").count() == items
+    assert page.locator(".tk-queue:visible").count() == 1 and page.locator(".tk-log-list > li").count() == items
 
     alice("POST", f"/handovers/{record.id}/claim")
     joined = page.locator(".tk-system", has_text="alice from our support team has joined the chat")
@@ -157,7 +157,7 @@ def test_ending_the_chat_asks_first_then_starts_a_new_conversation(page):
     end.click()
     assert end.get_attribute("aria-expanded") == "true"
     page.get_by_role("button", name="Yes, end the chat").click()
-    assert page.locator(".tk-log > li").count() == 0
+    assert page.locator(".tk-log-list > li").count() == 0
     assert page.locator(".tk-end-note").inner_text() == "Chat ended. A new chat has started."
     new_token = "old => { const t = localStorage.getItem('tk-chat-session'); return t && t !== old; }"
     page.wait_for_function(new_token, arg=first)

@@ -142,11 +142,14 @@
     this.handoverBanner.hidden = true;
     chat.appendChild(this.handoverBanner);
 
-    this.log = el("ol", "tk-log");
-    this.log.setAttribute("role", "log");
-    this.log.setAttribute("aria-live", "polite");
-    this.log.setAttribute("aria-label", "Conversation");
-    chat.appendChild(this.log);
+    /* the log region scrolls and is announced; the messages are a list in it */
+    this.logBox = el("div", "tk-log");
+    this.logBox.setAttribute("role", "log");
+    this.logBox.setAttribute("aria-live", "polite");
+    this.logBox.setAttribute("aria-label", "Conversation");
+    this.log = el("ol", "tk-log-list");
+    this.logBox.appendChild(this.log);
+    chat.appendChild(this.logBox);
 
     this.buildLiveStatus(chat); /* the place in the queue and who is typing (widget-live.js) */
 
@@ -233,7 +236,7 @@
       this.log.appendChild(item);
     }
     if (message.rate) this.renderRating(message); /* "Did this help?" (widget-rating.js) */
-    this.log.scrollTop = this.log.scrollHeight;
+    this.logBox.scrollTop = this.logBox.scrollHeight;
   };
 
   Chat.prototype.renderChoices = function (message) {
