@@ -70,7 +70,11 @@ def focused(page):
     return page.evaluate("(document.activeElement.textContent || '').trim() || document.activeElement.className")
 
 
-def test_the_empty_chat_passes_axe(chat):
+def test_the_empty_chat_and_a_long_one_pass_axe(chat):
+    assert_accessible(chat)
+    for n in range(30):  # more than the log shows: it scrolls
+        chat.evaluate("n => ToolkitChat.showMessage({text: 'Line ' + n + ' of a long answer.'})", n)
+    assert chat.evaluate("() => { const l = document.querySelector('.tk-log'); return l.scrollHeight > l.clientHeight; }")
     assert_accessible(chat)
 
 
@@ -127,7 +131,9 @@ def test_the_review_and_insights_tabs_pass_axe(browser, server, tab):
 
 
 def test_the_whole_client_flow_works_with_the_keyboard_alone(chat):
-    chat.keyboard.press("Tab")  # from the page into the widget's box
+    chat.keyboard.press("Tab")  # from the page into the conversation, which scrolls with the arrow keys
+    assert chat.evaluate("document.activeElement.getAttribute('role')") == "log"
+    chat.keyboard.press("Tab")  # into the widget's box
     assert "tk-input" in focused(chat)
     chat.keyboard.type(CONCERN)
     before = chat.locator(".tk-msg-bot").count()

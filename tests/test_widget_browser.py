@@ -112,7 +112,9 @@ def test_the_server_strips_unsafe_links_from_bot_messages_too():
 
 
 def test_keyboard_only_use_and_labels(page):
-    page.keyboard.press("Tab")  # from the page into the widget's input
+    page.keyboard.press("Tab")  # from the page into the conversation (scrollable with the arrow keys)
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "log"
+    page.keyboard.press("Tab")  # and on to the widget's input
     focused = page.evaluate("document.activeElement.className")
     assert "tk-input" in focused
     page.keyboard.type("how can i pause my contract")

@@ -147,6 +147,7 @@
     this.logBox.setAttribute("role", "log");
     this.logBox.setAttribute("aria-live", "polite");
     this.logBox.setAttribute("aria-label", "Conversation");
+    this.logBox.tabIndex = 0; /* a keyboard user scrolls it with the arrow keys */
     this.log = el("ol", "tk-log-list");
     this.logBox.appendChild(this.log);
     chat.appendChild(this.logBox);
