@@ -74,7 +74,9 @@ def test_the_empty_chat_and_a_long_one_pass_axe(chat):
     assert_accessible(chat)
     for n in range(30):  # more than the log shows: it scrolls
         chat.evaluate("n => ToolkitChat.showMessage({text: 'Line ' + n + ' of a long answer.'})", n)
-    assert chat.evaluate("() => { const l = document.querySelector('.tk-log'); return l.scrollHeight > l.clientHeight; }")
+    assert chat.evaluate(
+        "() => { const l = document.querySelector('.tk-log'); return l.scrollHeight > l.clientHeight; }"
+    )
     assert_accessible(chat)
 
 
