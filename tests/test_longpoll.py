@@ -110,6 +110,21 @@ def test_the_conversation_so_far_then_an_agent_s_join_and_reply_arrive_while_the
     assert status == 200 and [m.get("handover_ended") for m in ended["messages"]] == [True]
 
 
+def test_a_message_added_without_a_push_here_is_found_by_re_reading(server):
+    # the bot's answer to a REST message is saved to the tracker, not pushed: as a message
+    # added on another replica, the waiting call finds it by reading the store again
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, "hello")
+    cursor = updates(server, token, wait=0)[1]["cursor"]
+    waiting = Waiting(server, token, cursor)
+    answers = say(server.rasa_url, token, "what happens if a freelancer i hire stops doing the work?")
+    status, found = waiting.result()
+    assert status == 200 and waiting.seconds < 10
+    texts = [a["text"] for a in answers if "text" in a]
+    assert [m["text"] for m in found["messages"]] == texts[: len(found["messages"])]
+    assert found["messages"] and not any(m.get("from_agent") for m in found["messages"])
+
+
 def test_with_nothing_new_the_call_waits_then_answers_empty(server):
     token = new_conversation(server.rasa_url)
     say(server.rasa_url, token, "hello")
