@@ -184,6 +184,15 @@ def test_new_messages_and_the_hand_over_state_are_announced(chat):
     assert status.locator(".tk-queue").count() == 1 and status.locator(".tk-typing").count() == 1
 
 
+def tab_to(page, target, limit=80):
+    """Presses Tab (only) until ``target`` has the focus; fails when it never does."""
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {target}")
+
+
 def test_an_agent_claims_replies_and_resolves_with_the_keyboard_alone(browser, server, store, chat):
     send(chat, CONCERN)
     chat.locator(".tk-choice", has_text=OFFER).click()
@@ -192,20 +201,18 @@ def test_an_agent_claims_replies_and_resolves_with_the_keyboard_alone(browser, s
     page = log_in(browser, server)
     item = page.locator(f'.queue-button[data-id="{handover.id}"]')
     item.wait_for(timeout=20000)
-    item.focus()
+    tab_to(page, item)
     page.keyboard.press("Enter")
     page.wait_for_selector("#handover:not([hidden])")
-    claim = page.get_by_role("button", name="Claim", exact=True)
-    claim.focus()
+    tab_to(page, page.get_by_role("button", name="Claim", exact=True))
     page.keyboard.press("Enter")
     chat.locator(".tk-system", has_text="alice from our support team has joined").wait_for(timeout=20000)
-    reply = page.get_by_label("Reply to the client")
-    reply.focus()
+    tab_to(page, page.get_by_label("Reply to the client"))
     page.keyboard.type("Hello from the keyboard")
-    page.get_by_role("button", name="Send to client").focus()
+    tab_to(page, page.get_by_role("button", name="Send to client"))
     page.keyboard.press("Enter")
     chat.locator(".tk-msg-agent", has_text="Hello from the keyboard").wait_for(timeout=20000)
-    page.get_by_role("button", name="Resolve: bot resumes").focus()
+    tab_to(page, page.get_by_role("button", name="Resolve: bot resumes"))
     page.keyboard.press("Enter")
     chat.locator(".tk-system", has_text="handed this chat back to me").wait_for(timeout=20000)
     assert Agent(server, "alice")("GET", f"/handovers/{handover.id}")["status"] == "resolved"
