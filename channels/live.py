@@ -6,12 +6,17 @@ channel registers its server here, and a message is emitted into the rooms of
 the conversation, one per shape (``channels/shapes.py``): Rasa's shape for any
 Rasa web client, the marked shape for our widget. A client not connected right
 now sees the message from the conversation's history when it reconnects.
+
+A push also wakes the long-polls waiting on the conversation on this replica
+(``watch``, used by ``channels/longpoll.py``), with or without socket.io.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Dict, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Optional, Set
 
 from channels.shapes import emit_to_conversation, room_of
 
@@ -19,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 _sio: Optional[Any] = None
 _event = "bot_uttered"
+_watchers: Dict[str, Set[asyncio.Event]] = {}
 
 
 def register(sio: Any, bot_message_evt: str) -> None:
@@ -31,6 +37,8 @@ async def push(conversation_id: str, message: Dict[str, Any]) -> bool:
 
     ``message`` is in the marked shape; clients that did not ask for marks get it without.
     """
+    for pushed in _watchers.get(conversation_id, ()):
+        pushed.set()
     if _sio is None:
         return False
     await emit_to_conversation(_sio, _event, conversation_id, message)  # links filtered there
@@ -58,3 +66,18 @@ async def push_queue_position(conversation_id: str, position: int) -> bool:
         return False
     await _sio.emit("queue_position", {"position": int(position)}, room=room_of(conversation_id, True))
     return True
+
+
+@contextmanager
+def watch(conversation_id: str) -> Iterator[asyncio.Event]:
+    """An event set by the next ``push`` to ``conversation_id`` on this replica, while in the block."""
+    pushed = asyncio.Event()
+    _watchers.setdefault(conversation_id, set()).add(pushed)
+    try:
+        yield pushed
+    finally:
+        watchers = _watchers.get(conversation_id)
+        if watchers is not None:
+            watchers.discard(pushed)
+            if not watchers:
+                del _watchers[conversation_id]

@@ -8,7 +8,10 @@ Replaces Rasa's ``rest`` channel at the same URLs (``/webhooks/rest/...``):
   A token this server did not issue is refused (403); malformed bodies get a
   400/413 that says what is wrong; the database being down is a 503 with an
   incident id (``channels/delivery.py``);
-- ``POST /webhooks/rest/rating``: a client's "Did this help?" (``channels/ratings.py``).
+- ``POST /webhooks/rest/rating``: a client's "Did this help?" (``channels/ratings.py``);
+- ``GET /webhooks/rest/updates``: the bot's and agents' messages added to a
+  conversation since a cursor, waiting for the next (``channels/longpoll.py``),
+  so a REST-only client gets an agent's replies too.
 
 Rasa sees the plain conversation id only (see ``channels.identity``).
 """
@@ -23,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import ratings
+from channels import longpoll, ratings
 from channels.delivery import deliver
 from channels.identity import ConversationIds
 from channels.validation import client_message
@@ -89,4 +92,5 @@ class SignedRestInput(InputChannel):
             return response.json(collector.messages)
 
         ratings.add_rest_route(bp, self.ids)  # POST /webhooks/rest/rating
+        longpoll.add_route(bp, self.ids)  # GET /webhooks/rest/updates
         return bp

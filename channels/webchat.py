@@ -45,6 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDGET_DIR = ROOT / "widget"
 STATIC_FILES = {
     "widget.js": (WIDGET_DIR / "widget.js", "text/javascript; charset=utf-8"),
+    # the widget's parts, by concern (widget.js loads any a page did not)
+    "widget-live.js": (WIDGET_DIR / "widget-live.js", "text/javascript; charset=utf-8"),
+    "widget-rating.js": (WIDGET_DIR / "widget-rating.js", "text/javascript; charset=utf-8"),
+    "widget-session.js": (WIDGET_DIR / "widget-session.js", "text/javascript; charset=utf-8"),
     "widget.css": (WIDGET_DIR / "widget.css", "text/css; charset=utf-8"),
     # the one renderer of text with safe links, shared with the agent desk
     "safe-links.js": (ROOT / "web" / "static" / "safe-links.js", "text/javascript; charset=utf-8"),

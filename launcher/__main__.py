@@ -71,11 +71,14 @@ def install_widget() -> None:
 
 # rasa-webchat, another Rasa web client, for the browser test that embeds it on a second origin
 WEBCHAT_CLIENT_DIR = ROOT / "tests" / "webchat-client"
+# axe-core, the accessibility checker the browser tests inject into the widget and desk pages
+AXE_DIR = ROOT / "tests" / "axe"
 
 
 def install_test_clients() -> None:
-    """What the tests need from npm (rasa-webchat), from its own lock file; only the test command."""
+    """What the tests need from npm (rasa-webchat, axe-core), each from its own lock file; only the test command."""
     npm_ci(WEBCHAT_CLIENT_DIR, "rasa-webchat for the browser tests")
+    npm_ci(AXE_DIR, "axe-core for the accessibility tests")
 
 
 def npm_ci(folder: Path, what: str) -> None:

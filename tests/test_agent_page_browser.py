@@ -96,7 +96,7 @@ def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion
     assert first.locator("button.use").is_disabled()  # not claimed yet
 
     agent.click("#claim")
-    client.locator(".tk-msg-bot", has_text="alice from our support team has joined").wait_for(timeout=20000)
+    client.locator(".tk-system", has_text="alice from our support team has joined").wait_for(timeout=20000)
     agent.locator(".suggestion button.use").first.wait_for(state="visible")
     agent.wait_for_function("!document.querySelector('.suggestion button.use').disabled", timeout=10000)
     agent.locator(".suggestion button.use").first.click()
@@ -115,7 +115,7 @@ def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion
     agent.locator("#transcript .from-agent").last.wait_for(timeout=10000)
 
     agent.click("#resume")
-    client.locator(".tk-msg-bot", has_text="handed this chat back to me").wait_for(timeout=20000)
+    client.locator(".tk-system", has_text="handed this chat back to me").wait_for(timeout=20000)
     assert client.locator(".tk-banner-handover").is_hidden()
     agent.locator("#h-status", has_text="resolved").wait_for(timeout=10000)
     assert client.dialogs == [] and agent.dialogs == []

@@ -18,7 +18,8 @@ import pytest
 from tests.helpers.paths import ROOT
 
 SAFE_LINKS = ROOT / "web" / "static" / "safe-links.js"
-WIDGET = ROOT / "widget" / "widget.js"
+# widget.js and its parts (widget-*.js), which it loads from beside itself when a page has not
+WIDGET_FILES = sorted((ROOT / "widget").glob("widget*.js"))
 ATTRS = {"target": "_blank", "rel": "noopener noreferrer"}
 # Trusted Types make every HTML sink (innerHTML, outerHTML, insertAdjacentHTML, ...) throw.
 STRICT_CSP = (
@@ -103,7 +104,8 @@ def site(tmp_path_factory):
     for name, beside in (("embed", True), ("embed-missing", False)):
         folder = root / "static" / name
         folder.mkdir(parents=True)
-        shutil.copy(WIDGET, folder / "widget.js")
+        for script in WIDGET_FILES:
+            shutil.copy(script, folder / script.name)
         if beside:
             shutil.copy(SAFE_LINKS, folder / "safe-links.js")
         body = f'<div id="toolkit-chat"></div><script src="/static/{name}/widget.js"></script>'
@@ -266,10 +268,9 @@ def test_an_embedded_widget_loads_safe_links_from_beside_itself(browser, site):
     message = widget_message(page, "Read [the guide](https://example.com/g) or [not](javascript:alert(1)).")
     assert [a.get_attribute("href") for a in message.locator("a").all()] == ["https://example.com/g"]
     assert message.locator("a").get_attribute("rel") == "noopener noreferrer"
-    assert sorted(page.evaluate("[...document.scripts].map((s) => s.src)")) == [
-        f"{site}/static/embed/safe-links.js",
-        f"{site}/static/embed/widget.js",
-    ]
+    assert sorted(page.evaluate("[...document.scripts].map((s) => s.src)")) == sorted(
+        [f"{site}/static/embed/safe-links.js"] + [f"{site}/static/embed/{script.name}" for script in WIDGET_FILES]
+    )
     assert page.errors == [] and page.dialogs == []
     page.context.close()
 

@@ -1,5 +1,5 @@
 /*
- * The Client Toolkit chat widget.
+ * The Client Toolkit chat widget: its core (the chat, its log, sending and receiving).
  *
  * Talks to the assistant over Rasa's socket.io channel with session persistence.
  * The server issues the conversation id (signed) in session_confirm; the widget
@@ -10,19 +10,27 @@
  * (window.ToolkitText, shared with the agent desk): only [label](url) links whose
  * target is http, https or mailto become links (the server filters the same way).
  *
+ * The widget is split by concern; each part adds its methods to Chat.prototype
+ * through window.ToolkitChatParts, and this file starts the chat once all are in:
+ *   widget-live.js     the live chat: "agent is typing", the place in the queue,
+ *                      system lines ("X has joined"), each message's time
+ *   widget-rating.js   "Did this help?" under an answer
+ *   widget-session.js  ending the chat and starting a new one
+ *
  * Embed: <div id="toolkit-chat"></div> plus socket.io.min.js and this file from
- * the assistant's /chat/static/ (see README). data-server on the div overrides
- * the server, which defaults to where this script came from. A page need not
- * load safe-links.js itself: when it has not, this script loads it from beside
- * itself (same URL, safe-links.js for widget.js) and starts once it is there.
- * Should that fail, messages are shown as plain text, without links.
+ * the assistant's /chat/static/ (see docs/widget.md). data-server on the div
+ * overrides the server, which defaults to where this script came from. A page
+ * need not load safe-links.js or the parts itself: whatever it has not loaded
+ * (before this file) is loaded from beside this script, and the chat starts
+ * once they are there. Without safe-links.js messages are shown as plain text.
  */
 (function () {
   "use strict";
 
   var MAX_HISTORY = 200;
-  var TYPING_TIMEOUT_MS = 20000;
+  var PART_FILES = { live: "widget-live.js", rating: "widget-rating.js", session: "widget-session.js" };
   var scriptSrc = document.currentScript && document.currentScript.src;
+  var parts = (window.ToolkitChatParts = window.ToolkitChatParts || {});
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -66,7 +74,6 @@
     this.handedOver = this.history.reduce(function (on, m) {
       return m.handover ? true : (m.handoverEnded ? false : on);
     }, false);
-    this.typingTimer = null;
     this.build(root.getAttribute("data-title") || "Support assistant");
     this.history.forEach(this.render.bind(this));
     this.updateHandover();
@@ -80,9 +87,16 @@
     if (this.sessionId) this.store.removeItem(this.historyKey());
     this.sessionId = token;
     this.store.setItem(this.sessionKey, token);
+    this.clearLog();
+  };
+
+  /* An empty log: no history, no hand-over, no queue place, nobody typing. */
+  Chat.prototype.clearLog = function () {
     this.history = [];
     this.handedOver = false;
     while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
+    this.setQueuePosition(null);
+    this.setTyping(false);
     this.updateHandover();
   };
 
@@ -97,10 +111,14 @@
     }
   };
 
+  Chat.prototype.saveHistory = function () {
+    if (this.sessionId) this.store.setItem(this.historyKey(), JSON.stringify(this.history));
+  };
+
   Chat.prototype.remember = function (message) {
     this.history.push(message);
     if (this.history.length > MAX_HISTORY) this.history = this.history.slice(-MAX_HISTORY);
-    this.store.setItem(this.historyKey(), JSON.stringify(this.history));
+    this.saveHistory();
   };
 
   Chat.prototype.build = function (title) {
@@ -124,16 +142,17 @@
     this.handoverBanner.hidden = true;
     chat.appendChild(this.handoverBanner);
 
-    this.log = el("ol", "tk-log");
-    this.log.setAttribute("role", "log");
-    this.log.setAttribute("aria-live", "polite");
-    this.log.setAttribute("aria-label", "Conversation");
-    chat.appendChild(this.log);
+    /* the log region scrolls and is announced; the messages are a list in it */
+    this.logBox = el("div", "tk-log");
+    this.logBox.setAttribute("role", "log");
+    this.logBox.setAttribute("aria-live", "polite");
+    this.logBox.setAttribute("aria-label", "Conversation");
+    this.logBox.tabIndex = 0; /* a keyboard user scrolls it with the arrow keys */
+    this.log = el("ol", "tk-log-list");
+    this.logBox.appendChild(this.log);
+    chat.appendChild(this.logBox);
 
-    this.typing = el("div", "tk-typing", "Assistant is typing…");
-    this.typing.setAttribute("aria-live", "polite");
-    this.typing.hidden = true;
-    chat.appendChild(this.typing);
+    this.buildLiveStatus(chat); /* the place in the queue and who is typing (widget-live.js) */
 
     var form = el("form", "tk-form");
     var inputId = "tk-input-" + Math.random().toString(36).slice(2);
@@ -152,6 +171,7 @@
     form.appendChild(this.sendButton);
     form.addEventListener("submit", this.onSubmit.bind(this));
     chat.appendChild(form);
+    this.buildEndChat(chat); /* "End chat" (widget-session.js) */
     this.root.appendChild(chat);
   };
 
@@ -160,6 +180,7 @@
     var text = this.input.value.trim();
     if (!text) return;
     if (this.send(text, text)) {
+      this.answerChoices(); /* typed instead of choosing: the offer is over */
       this.input.value = "";
       this.input.focus();
     }
@@ -171,7 +192,7 @@
       this.showError("Not connected. Your message was not sent; it will be possible again once the connection is back.");
       return false;
     }
-    var entry = { from: "client", text: shown };
+    var entry = { from: "client", text: shown, at: Date.now() };
     this.remember(entry);
     this.render(entry);
     this.socket.emit("user_uttered", { message: message, session_id: this.sessionId });
@@ -179,11 +200,14 @@
     return true;
   };
 
-  Chat.prototype.setTyping = function (on) {
-    var self = this;
-    clearTimeout(this.typingTimer);
-    this.typing.hidden = !on;
-    if (on) this.typingTimer = setTimeout(function () { self.typing.hidden = true; }, TYPING_TIMEOUT_MS);
+  /* Every offer in the log used up: its buttons disabled, also after a reload. */
+  Chat.prototype.answerChoices = function () {
+    var changed = false;
+    this.history.forEach(function (m) {
+      if (m.choices && m.choices.length && !m.answered) changed = m.answered = true;
+    });
+    Array.prototype.forEach.call(this.log.querySelectorAll(".tk-choice"), function (b) { b.disabled = true; });
+    if (changed) this.saveHistory();
   };
 
   Chat.prototype.showError = function (text) {
@@ -198,41 +222,48 @@
 
   Chat.prototype.render = function (message) {
     var from = message.from;
-    var item = el("li", "tk-msg tk-msg-" + from);
-    if (from === "agent") {
-      item.appendChild(el("span", "tk-from", message.agent ? "Support agent · " + message.agent : "Support agent"));
+    if (from === "system") {
+      this.renderSystem(message); /* a centred line, not a bubble (widget-live.js) */
+    } else {
+      var item = el("li", "tk-msg tk-msg-" + from);
+      if (from === "agent") {
+        item.appendChild(el("span", "tk-from", message.agent ? "Support agent · " + message.agent : "Support agent"));
+      }
+      if (from === "client") item.appendChild(el("span", "tk-sr-only", "You: "));
+      if (from === "bot") item.appendChild(el("span", "tk-sr-only", "Assistant: "));
+      renderText(item, message.text, from !== "client");
+      if (message.choices && message.choices.length) item.appendChild(this.renderChoices(message));
+      this.stamp(item, message.at); /* its time (widget-live.js) */
+      this.log.appendChild(item);
     }
-    if (from === "client") item.appendChild(el("span", "tk-sr-only", "You: "));
-    if (from === "bot") item.appendChild(el("span", "tk-sr-only", "Assistant: "));
-    renderText(item, message.text, from !== "client");
-    if (message.choices && message.choices.length) {
-      var group = el("div", "tk-choices");
-      group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Choose an answer");
-      var self = this;
-      message.choices.forEach(function (choice) {
-        var button = el("button", "tk-choice", choice.title);
-        button.type = "button";
-        button.disabled = !!message.answered;
-        button.addEventListener("click", function () {
-          if (self.send(choice.payload, choice.title)) {
-            message.answered = true;
-            self.store.setItem(self.historyKey(), JSON.stringify(self.history));
-            Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) { b.disabled = true; });
-            self.input.focus();
-          }
-        });
-        group.appendChild(button);
-      });
-      item.appendChild(group);
-    }
-    this.log.appendChild(item);
-    if (message.rate) this.renderRating(message); /* "Did this help?" (below) */
-    this.log.scrollTop = this.log.scrollHeight;
+    if (message.rate) this.renderRating(message); /* "Did this help?" (widget-rating.js) */
+    this.logBox.scrollTop = this.logBox.scrollHeight;
   };
 
-  /* A message from the server: bot or agent text, choices, and the marks of the
-     hand-over starting (handover) and ending (handover_ended: the bot is back). */
+  Chat.prototype.renderChoices = function (message) {
+    var self = this;
+    var group = el("div", "tk-choices");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Choose an answer");
+    message.choices.forEach(function (choice) {
+      var button = el("button", "tk-choice", choice.title);
+      button.type = "button";
+      button.disabled = !!message.answered;
+      button.addEventListener("click", function () {
+        if (message.answered) return;
+        if (self.send(choice.payload, choice.title)) {
+          self.answerChoices();
+          self.input.focus();
+        }
+      });
+      group.appendChild(button);
+    });
+    return group;
+  };
+
+  /* A message from the server: bot or agent text, choices, a system line (system: "X has
+     joined"), and the marks of the hand-over starting (handover) and ending (handover_ended:
+     the bot is back, shown as a system line too). */
   Chat.prototype.receive = function (data) {
     if (!data || typeof data !== "object") return;
     this.setTyping(false);
@@ -242,8 +273,9 @@
       return c && typeof c.title === "string" && typeof c.payload === "string";
     }).map(function (c) { return { title: c.title, payload: c.payload }; });
     if (!text && !choices.length) return;
-    var entry = { from: data.from_agent ? "agent" : "bot", text: text, choices: choices };
-    if (data.from_agent && typeof data.agent === "string") entry.agent = data.agent;
+    var from = data.system === true || data.handover_ended ? "system" : (data.from_agent ? "agent" : "bot");
+    var entry = { from: from, text: text, choices: choices, at: Date.now() };
+    if ((data.from_agent || data.system === true) && typeof data.agent === "string") entry.agent = data.agent;
     if (data.rate && typeof data.rate.step === "string") entry.rate = { step: data.rate.step };
     if (data.handover) {
       entry.handover = true;
@@ -254,81 +286,9 @@
       this.handedOver = false;
       this.updateHandover();
     }
+    if (entry.agent || data.handover_ended) this.setQueuePosition(null); /* an agent joined, or it is over */
     this.remember(entry);
     this.render(entry);
-  };
-
-  /* --- "Did this help?": a client's rating of an answer or of an agent's help ---
-     A message the server marked with rate.step gets thumbs up / down and an
-     optional short comment; rating again changes it (one rating per step).
-     Sent as client_rating; the server answers rating_saved. */
-  Chat.prototype.renderRating = function (message) {
-    var self = this;
-    var box = el("div", "tk-rating");
-    box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "Did this help?");
-    box.appendChild(el("span", "tk-rating-ask", "Did this help?"));
-    var buttons = [[true, "\uD83D\uDC4D", "Yes, it helped"], [false, "\uD83D\uDC4E", "No, it did not help"]];
-    var comment = el("input", "tk-rating-comment");
-    comment.type = "text";
-    comment.maxLength = 500;
-    comment.placeholder = "Tell us more (optional)";
-    comment.setAttribute("aria-label", "Comment on this answer (optional)");
-    var sendComment = el("button", "tk-rating-send", "Send");
-    sendComment.type = "button";
-    var thanks = el("span", "tk-rating-thanks");
-    thanks.setAttribute("role", "status");
-    var form = el("div", "tk-rating-more");
-    form.appendChild(comment);
-    form.appendChild(sendComment);
-    form.hidden = true;
-    function show() {
-      var rated = message.rating;
-      box.querySelectorAll(".tk-rate").forEach(function (b) {
-        b.setAttribute("aria-pressed", String(!!rated && String(rated.helpful) === b.getAttribute("data-helpful")));
-      });
-      thanks.textContent = rated && rated.saved ? "Thanks for your feedback." : "";
-    }
-    function rate(helpful) {
-      var text = comment.value.trim();
-      if (!self.socket || !self.socket.connected || !self.sessionId) {
-        self.showError("Not connected. Your rating was not sent.");
-        return;
-      }
-      message.rating = { helpful: helpful, comment: text, saved: false };
-      self.socket.emit("client_rating", { session_id: self.sessionId, step: message.rate.step, helpful: helpful, comment: text || null });
-      form.hidden = false;
-      show();
-    }
-    buttons.forEach(function (spec) {
-      var button = el("button", "tk-rate", spec[1]);
-      button.type = "button";
-      button.title = spec[2];
-      button.setAttribute("aria-label", spec[2]);
-      button.setAttribute("data-helpful", String(spec[0]));
-      button.addEventListener("click", function () { rate(spec[0]); });
-      box.appendChild(button);
-    });
-    sendComment.addEventListener("click", function () { if (message.rating) rate(message.rating.helpful); });
-    box.appendChild(thanks);
-    box.appendChild(form);
-    if (message.rating) comment.value = message.rating.comment || "";
-    message.showRating = show;
-    show();
-    var row = el("li", "tk-rating-row");
-    row.appendChild(box);
-    this.log.appendChild(row);
-  };
-
-  Chat.prototype.ratingSaved = function (data) {
-    if (!data || typeof data.step !== "string") return;
-    this.history.forEach(function (m) {
-      if (m.rate && m.rate.step.split(".")[0] === data.step && m.rating) {
-        m.rating.saved = true;
-        if (m.showRating) m.showRating();
-      }
-    });
-    this.store.setItem(this.historyKey(), JSON.stringify(this.history));
   };
 
   Chat.prototype.connect = function () {
@@ -339,11 +299,7 @@
     }
     var socket = window.io(this.server, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
     this.socket = socket;
-    socket.on("connect", function () {
-      // marks: the hand-over and agent marks on each message (the server leaves them out
-      // for clients that do not ask, so clients built for Rasa's own channel render them)
-      socket.emit("session_request", self.sessionId ? { session_id: self.sessionId, marks: true } : { marks: true });
-    });
+    socket.on("connect", function () { self.requestSession(); });
     socket.on("session_confirm", function (token) {
       self.adopt(token);
       self.status.textContent = "Online";
@@ -360,6 +316,10 @@
     socket.on("connect_error", lost);
     socket.on("bot_uttered", function (data) { self.receive(data); });
     socket.on("rating_saved", function (data) { self.ratingSaved(data); });
+    socket.on("agent_typing", function (data) { self.agentTyping(data); });
+    socket.on("queue_position", function (data) {
+      if (data && typeof data.position === "number") self.setQueuePosition(data.position);
+    });
     socket.on("message_rejected", function (data) {
       self.setTyping(false);
       var reason = data && typeof data.error === "string" ? data.error : "the message was refused";
@@ -367,7 +327,21 @@
     });
   };
 
+  /* This chat's conversation, or a new one when it has none (yet, or any more). */
+  Chat.prototype.requestSession = function () {
+    // marks: the hand-over and agent marks on each message (the server leaves them out
+    // for clients that do not ask, so clients built for Rasa's own channel render them)
+    this.socket.emit("session_request", this.sessionId ? { session_id: this.sessionId, marks: true } : { marks: true });
+  };
+
   function start() {
+    var missing = Object.keys(PART_FILES).filter(function (name) { return typeof parts[name] !== "function"; });
+    if (missing.length) {
+      if (window.console) console.error("Chat widget: missing " + missing.join(", ") + "; the chat cannot start.");
+      return;
+    }
+    var util = { el: el, renderText: renderText };
+    Object.keys(PART_FILES).forEach(function (name) { parts[name](Chat, util); });
     var roots = document.querySelectorAll("#toolkit-chat, [data-toolkit-chat]");
     var chats = [];
     Array.prototype.forEach.call(roots, function (root) {
@@ -381,30 +355,34 @@
     };
   }
 
-  /* safe-links.js, from beside this script, unless the page loaded it already. */
-  function loadSafeLinks(done) {
-    if (window.ToolkitText) {
+  /* A script from beside this one (its file name), unless `present()` says the page has it. */
+  function loadBeside(file, present, done) {
+    if (present()) {
       done();
       return;
     }
     var script = document.createElement("script");
     try {
-      script.src = new URL("safe-links.js", scriptSrc || new URL("/chat/static/", window.location.href)).href;
+      script.src = new URL(file, scriptSrc || new URL("/chat/static/", window.location.href)).href;
     } catch (e) { /* e.g. a host page that enforces Trusted Types */
       done();
       return;
     }
     script.onload = script.onerror = function () {
       script.onload = script.onerror = null;
-      if (!window.ToolkitText && window.console) console.warn("Chat widget: no " + script.src + "; links shown as text.");
+      if (!present() && window.console) console.warn("Chat widget: could not load " + script.src + ".");
       done();
     };
     (document.head || document.documentElement).appendChild(script);
   }
 
-  var waiting = 2; /* the page's DOM and safe-links.js */
+  var names = Object.keys(PART_FILES);
+  var waiting = names.length + 2; /* the page's DOM, safe-links.js and each part */
   function ready() { if (--waiting === 0) start(); }
-  loadSafeLinks(ready);
+  loadBeside("safe-links.js", function () { return !!window.ToolkitText; }, ready);
+  names.forEach(function (name) {
+    loadBeside(PART_FILES[name], function () { return typeof parts[name] === "function"; }, ready);
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
 })();
