@@ -75,7 +75,7 @@ class JsonRedisManager(AsyncRedisManager):
                     logger.error("socket.io channel %s: publishing failed twice, giving up (%s)", self.channel, e)
         return None
 
-    async def _listen(self) -> AsyncIterator[Dict[str, Any]]:  # type: ignore[override]
+    async def _listen(self) -> AsyncIterator[Dict[str, Any]]:
         async for raw in super()._listen():
             message = decode(raw, self.channel)
             if message is not None:

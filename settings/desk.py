@@ -35,6 +35,8 @@ class DeskSettings:
     max_suggestions: int = 3
     # how often the background checks (timeouts, outbox) run
     check_interval_seconds: float = 5.0
+    # a waiting hand-over unclaimed this long is raised again on agent pages, once
+    reraise_seconds: float = 120.0
 
     @property
     def agents_enabled(self) -> bool:
@@ -66,6 +68,7 @@ class DeskSettings:
             retry_base_seconds=read.number(v.WEBHOOK_RETRY, cls.retry_base_seconds, 0.1, 3600),
             min_confidence=read.number(v.MIN_CONFIDENCE, cls.min_confidence, 0, 1),
             check_interval_seconds=read.number(v.CHECK_INTERVAL, cls.check_interval_seconds, 0.1, 600),
+            reraise_seconds=read.number(v.RERAISE, cls.reraise_seconds, 1, 7 * 24 * 3600),
         )
         read.check("agent-side settings")
         return settings

@@ -62,6 +62,7 @@ WEBHOOK_SECRET = declare(  # noqa: S105 - the variable's name
 WEBHOOK_RETRY = declare("HANDOVER_WEBHOOK_RETRY_SECONDS", "seconds", "5", "first retry of a failed delivery")
 MIN_CONFIDENCE = declare("AGENT_SUGGESTION_MIN_CONFIDENCE", "0 to 1", "0.3", "suggestions below it are not shown")
 CHECK_INTERVAL = declare("DESK_CHECK_INTERVAL_SECONDS", "seconds", "5", "how often waits and the outbox are checked")
+RERAISE = declare("DESK_RERAISE_SECONDS", "seconds", "120", "a hand-over unclaimed this long is raised again")
 
 # --- scale-out ----------------------------------------------------------------
 TRACKER_DB_URL = declare("TRACKER_DB_URL", "SQLAlchemy URL", "unset", "conversations in this database")
