@@ -160,3 +160,66 @@ def test_the_keyboard_shortcuts_move_open_claim_and_stay_quiet_while_typing(brow
     assert page.evaluate("document.activeElement.id") == "note-text"
     page.click("#close")
     page.context.close()
+
+
+SPIES = """
+window.__notified = [];
+window.__beeps = 0;
+(function () {
+  function FakeNotification(title, options) { window.__notified.push(title); this.close = function () {}; }
+  FakeNotification.permission = "granted";
+  FakeNotification.requestPermission = function () { return Promise.resolve("granted"); };
+  window.Notification = FakeNotification;
+  var Real = window.AudioContext;
+  window.AudioContext = function () {
+    var context = new Real();
+    var make = context.createOscillator.bind(context);
+    context.createOscillator = function () { window.__beeps += 1; return make(); };
+    return context;
+  };
+})();
+"""
+
+
+def test_opted_in_agents_hear_and_see_a_new_hand_over_and_one_raised_again(browser, server, store):
+    from datetime import timedelta
+
+    from handover.records import now
+    from handover.schema import handovers
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(SPIES)
+    page = context.new_page()
+    page.goto(f"{server.rasa_url}/agent/")
+    page.fill("#token", AGENTS["bob"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live.on", timeout=15000)
+    assert not page.is_checked("#opt-sound") and not page.is_checked("#opt-notify")  # opt-in: off at first
+    page.check("#opt-sound")
+    page.check("#opt-notify")
+    page.reload()
+    page.wait_for_selector("#live.on", timeout=15000)
+    assert page.is_checked("#opt-sound") and page.is_checked("#opt-notify")  # remembered
+    beeps = page.evaluate("window.__beeps")
+
+    token = new_conversation(server.rasa_url)
+    say(server, token, ASK)
+    record = store.open_for(plain_id(token))
+    page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=LIVE_LIMIT_MS)
+    assert "A client is waiting for an agent" in page.evaluate("window.__notified")
+    assert page.evaluate("window.__beeps") > beeps
+
+    with store.engine.begin() as conn:  # as if it had waited 4 minutes unclaimed
+        conn.execute(
+            handovers.update()
+            .where(handovers.c.id == record.id)
+            .values(created_at=now() - timedelta(minutes=4, seconds=5))
+        )
+    card = page.locator(f'.queue-item[data-id="{record.id}"].reraised')
+    card.wait_for(timeout=10000)  # the background check (every 0.5 s here) raised it again
+    assert "raised again" in card.inner_text() and "waiting 4 min" in card.inner_text()
+    assert "A client is still waiting for an agent" in page.evaluate("window.__notified")
+    assert [e.kind for e in store.events(record.id)].count("reraised") == 1
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__notified").count("A client is still waiting for an agent") == 1  # once
+    context.close()
