@@ -223,3 +223,26 @@ def test_opted_in_agents_hear_and_see_a_new_hand_over_and_one_raised_again(brows
     page.wait_for_timeout(1500)
     assert page.evaluate("window.__notified").count("A client is still waiting for an agent") == 1  # once
     context.close()
+
+
+def test_the_page_reconnects_by_itself_and_catches_up_on_what_it_missed(browser, server, store):
+    page = live_page(browser, server, "alice")
+    page.evaluate("window.AgentDesk.socket.disconnect()")  # gone for a while: it misses what happens
+    page.wait_for_selector("#live.off")
+    token = new_conversation(server.rasa_url)
+    say(server, token, ASK)
+    record = store.open_for(plain_id(token))
+    page.wait_for_timeout(1500)
+    assert page.locator(f'.queue-button[data-id="{record.id}"]').count() == 0  # missed, not polled
+    page.evaluate("window.AgentDesk.socket.connect()")
+    page.wait_for_selector("#live.on", timeout=10000)
+    page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=5000)  # caught up on connecting
+
+    page.evaluate("window.AgentDesk.socket.io.engine.close()")  # the connection drops
+    page.wait_for_selector("#live.off:has-text('Reconnecting')", timeout=5000)
+    page.wait_for_selector("#live.on", timeout=15000)  # socket.io reconnected by itself, with a new ticket
+    say(server, token, "one more thing")
+    page.locator(f'.queue-item[data-id="{record.id}"] .queue-last', has_text="one more thing").wait_for(
+        timeout=LIVE_LIMIT_MS
+    )
+    page.context.close()

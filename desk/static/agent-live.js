@@ -164,6 +164,7 @@
       },
     });
     listen(socket);
+    desk.socket = socket;  // for the console (and the browser tests): socket.connected, socket.id
   }
 
   /* --- "agent is typing", for the claiming agent only --------------------- */
