@@ -182,6 +182,9 @@ class AgentsNamespace(AsyncNamespace):
     def __init__(self, live: LiveDesk) -> None:
         super().__init__(NAMESPACE)
         self.live = live
+        # python-socketio runs each event as its own task: one socket's "typing" events are taken
+        # one at a time, in the order they came, so "stopped typing" never overtakes "typing"
+        self._in_order: Dict[str, asyncio.Lock] = {}
 
     async def on_connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
         ticket = auth.get("ticket") if isinstance(auth, dict) else None
@@ -195,7 +198,7 @@ class AgentsNamespace(AsyncNamespace):
         logger.info("agent socket: %s connected", agent)
 
     async def on_disconnect(self, sid: str) -> None:
-        return None
+        self._in_order.pop(sid, None)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event in ("connect", "disconnect", "typing"):
@@ -205,6 +208,10 @@ class AgentsNamespace(AsyncNamespace):
         return None
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
+        async with self._in_order.setdefault(sid, asyncio.Lock()):
+            await self._typing(sid, data)
+
+    async def _typing(self, sid: str, data: Any) -> None:
         agent = (await self.get_session(sid)).get("agent")
         if not isinstance(data, dict) or set(data) != {"handover_id", "typing"}:
             await self._refuse(sid, '\'typing\' takes {"handover_id": <id>, "typing": true or false}', agent)
