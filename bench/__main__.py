@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bench import insights as insights_bench
+from bench import live as live_bench
 from bench import report
 from bench import review as review_bench
 from bench.bots import OurBot, ReferenceBot, rss_mb
@@ -64,6 +65,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny counts, this assistant only, no training")
     parser.add_argument("--skip-review", action="store_true", help="no review-tab figures (bench/review.py)")
     parser.add_argument("--skip-insights", action="store_true", help="no insights benchmark (bench/insights.py)")
+    parser.add_argument("--skip-live", action="store_true", help="no live-desk benchmark (bench/live.py)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.no_reference = args.no_training = True
@@ -295,6 +297,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"\n==> wrote {out / 'benchmark.json'}, {out / 'benchmark.md'} and {png}")
     if not args.skip_insights:
         insights_bench.run(1000 if args.smoke else 100_000)
+    if not args.skip_live:  # 50 agent pages and 200 conversations; a smoke run 5 and 20
+        live_bench.run(*((5, 20) if args.smoke else (50, 200)), log_dir=logs)
     return 0
 
 

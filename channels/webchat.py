@@ -190,18 +190,19 @@ class WebChatInput(SocketIOInput):
 
 
 def message_queue(settings: ChannelSettings) -> Dict[str, Any]:
-    """Several Rasa replicas: emits (an agent's reply above all) reach a client on any replica.
+    """Several Rasa replicas: emits (an agent's reply, a push to agent pages) reach sockets on any replica.
 
     With ``SOCKETIO_MESSAGE_QUEUE`` (a Redis URL; the launcher sets it from
     ``LOCK_STORE_URL``), every emit goes through Redis pub/sub, so a message
-    sent from one replica reaches the sockets connected to the others.
-    python-socketio pickles these messages: the Redis must be one you trust.
+    sent from one replica reaches the sockets connected to the others. The
+    messages are JSON (``channels/scaleout.py``): python-socketio's own Redis
+    manager pickles them, ours never writes or loads a pickle.
     """
     if not settings.socketio_queue:
         return {}
-    from socketio import AsyncRedisManager
+    from channels.scaleout import JsonRedisManager
 
-    return {"client_manager": AsyncRedisManager(settings.socketio_queue, channel=settings.socketio_channel)}
+    return {"client_manager": JsonRedisManager(settings.socketio_queue, channel=settings.socketio_channel)}
 
 
 NOT_ALLOWED_ORIGIN = "this origin may not open a chat socket: list the page's exact origin in ASSISTANT_CORS_ORIGINS"

@@ -21,7 +21,7 @@ from sanic.response import HTTPResponse
 
 from channels import ratings
 from desk import conversation as conv
-from desk import views
+from desk import live, views
 from desk.context import OFF_MESSAGE, Desk
 from handover.records import (
     FEEDBACK_ACTIONS,
@@ -44,12 +44,13 @@ from web.http import ApiError, error_response, json_object, json_response
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4000
+Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
-def add_routes(bp: Blueprint, desk: Desk) -> None:
-    settings = desk.settings
+def agent_only_for(desk: Desk) -> Callable[[Handler], Handler]:
+    """Routes that need an agent credential: the agent's name comes as the second argument; errors as JSON."""
 
-    def agent_only(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    def agent_only(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
             if not desk.auth.enabled:
@@ -78,10 +79,38 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
 
         return wrapped
 
+    return agent_only
+
+
+def add_routes(bp: Blueprint, desk: Desk) -> None:
+    settings = desk.settings
+
+    agent_only = agent_only_for(desk)
+
     @bp.route("/api/me", methods=["GET"])
     @agent_only
     async def me(request: Request, agent: str) -> HTTPResponse:
-        return json_response({"agent": agent, "wait_limit_seconds": settings.wait_limit_seconds})
+        return json_response(
+            {
+                "agent": agent,
+                "wait_limit_seconds": settings.wait_limit_seconds,
+                "reraise_seconds": settings.reraise_seconds,
+            }
+        )
+
+    @bp.route("/api/socket-ticket", methods=["GET"])
+    @agent_only
+    async def socket_ticket(request: Request, agent: str) -> HTTPResponse:
+        """A short-lived ticket for the live desk's socket (``desk/live.py``), passed as its ``auth``."""
+        return json_response(
+            {
+                "ticket": desk.live.tickets.issue(agent),
+                "expires_in": live.TICKET_SECONDS,
+                "namespace": live.NAMESPACE,
+                "path": "/socket.io",
+                "live": desk.live.sio is not None,
+            }
+        )
 
     @bp.route("/api/handovers", methods=["GET"])
     @agent_only
@@ -114,6 +143,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
                 values={"agent": agent},
                 marks={"agent": agent, "system": True},
             )
+            await desk.live.step("claimed", handover, agent)
         return json_response(await views.detail(_rasa_agent_or_none(request), desk, handover))
 
     @bp.route("/api/handovers/<handover_id>/release", methods=["POST"])
@@ -121,6 +151,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
     async def release(request: Request, agent: str, handover_id: str) -> HTTPResponse:
         handover = await asyncio.to_thread(desk.store.release, _id(handover_id), agent)
         logger.info("hand-over %s released by %s", handover.id, agent)
+        await desk.live.step("released", handover, agent)
         return json_response(await views.detail(_rasa_agent_or_none(request), desk, handover))
 
     @bp.route("/api/handovers/<handover_id>/reply", methods=["POST"])
@@ -173,6 +204,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
         if tracker is not None:
             await asyncio.to_thread(desk.store.save_transcript, handover.stored_id, conv.transcript(tracker))
         handover = await asyncio.to_thread(desk.store.require, handover.stored_id)
+        await desk.live.step("resolved", handover, agent)
         return json_response(await views.detail(_rasa_agent_or_none(request), desk, handover))
 
     @bp.route("/api/suggestions", methods=["POST"])

@@ -2,8 +2,11 @@
 
 Every few seconds (``DESK_CHECK_INTERVAL_SECONDS``), on every replica: a
 waiting hand-over older than the waiting limit gets one message to its client
-(the conditional update in the store lets one replica win), then every due
-delivery to an external help desk is tried once (``handover/webhook.py``).
+(the conditional update in the store lets one replica win); one unclaimed
+longer than ``DESK_RERAISE_SECONDS`` is raised again on agent pages, once
+(the same way), and a hand-over no push announced yet is announced
+(``desk/live.py``); then every due delivery to an external help desk is tried
+once (``handover/webhook.py``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ async def run_checks(app: Any, desk: Desk) -> None:
                 agent = getattr(app.ctx, "agent", None)
                 if agent is not None and agent.is_ready():
                     await notify_long_waits(agent, desk)
+                if desk.live is not None and desk.auth.enabled:
+                    await desk.live.announce_missed()
+                    await desk.live.reraise_long_waits()
                 await webhook.deliver_due(desk.store, desk.settings, session)
             except asyncio.CancelledError:
                 raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from desk.auth import AgentAuth
 from handover.store import HandOverStore
@@ -20,3 +20,4 @@ class Desk:
     auth: AgentAuth
     store: HandOverStore
     background: Optional[asyncio.Task] = None
+    live: Any = None  # desk.live.LiveDesk: pushes to agent pages (set by desk/channel.py)

@@ -23,6 +23,13 @@ SHARED_STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 STATIC_FILES = {
     "agent.js": (STATIC_DIR / "agent.js", "text/javascript; charset=utf-8"),
     "agent.css": (STATIC_DIR / "agent.css", "text/css; charset=utf-8"),
+    "agent-live.js": (STATIC_DIR / "agent-live.js", "text/javascript; charset=utf-8"),  # pushes (desk/live.py)
+    "agent-keys.js": (STATIC_DIR / "agent-keys.js", "text/javascript; charset=utf-8"),  # keyboard shortcuts
+    # the socket.io client, from the widget's npm lock file (installed by the set-up), as the widget has it
+    "socket.io.min.js": (
+        STATIC_DIR.parent.parent / "widget" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
+        "text/javascript; charset=utf-8",
+    ),
     # the one renderer of text with safe links, shared with the chat widget
     "safe-links.js": (SHARED_STATIC_DIR / "safe-links.js", "text/javascript; charset=utf-8"),
 }
@@ -68,7 +75,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
     @bp.route("/static/<name>", methods=["GET"])
     async def static(request: Request, name: str) -> HTTPResponse:
         entry = STATIC_FILES.get(name)
-        if entry is None:
+        if entry is None or not entry[0].is_file():
             return error_response(404, f"no static file '{name}'")
         path, content_type = entry
         return response.raw(path.read_bytes(), content_type=content_type, headers=page_headers(STATIC_CSP))

@@ -30,7 +30,9 @@ def summary(handover: HandOver, library: MacroLibrary, at: datetime) -> Dict[str
     created = handover.created_at or at
     ended = handover.claimed_at or handover.resolved_at or (at if handover.status != STATUS_RESOLVED else created)
     script = library.resources.get(handover.script_sent) if handover.script_sent else None
-    last_client = next((line["text"] for line in reversed(transcript) if line.get("from") == "client"), None)
+    last_client = handover.last_client_text or next(  # kept live by desk/live.py; else as handed over
+        (line["text"] for line in reversed(transcript) if line.get("from") == "client"), None
+    )
     data.update(
         concern=handover.concerns,
         waited_seconds=max(0, round((ended - created).total_seconds())),
@@ -65,6 +67,7 @@ async def detail(rasa_agent: Any, desk: Desk, handover: HandOver) -> Dict[str, A
     if macro and macro.kb:
         data["kb"]["guidance"] = macro.kb.guidance
     data["events"] = [e.to_dict() for e in await asyncio.to_thread(desk.store.events, handover.stored_id)]
+    data["notes"] = await asyncio.to_thread(desk.store.notes.of, handover.stored_id)  # internal, never the client's
     return data
 
 

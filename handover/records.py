@@ -82,6 +82,11 @@ class HandOver:
     client_notified_at: Optional[datetime] = None
     follow_up: Optional[str] = None
     availability: Optional[str] = None
+    # the live desk (issue 16): when agent pages were told, when it was raised again, the latest client line
+    announced_at: Optional[datetime] = None
+    reraised_at: Optional[datetime] = None
+    last_client_text: Optional[str] = None
+    last_client_at: Optional[datetime] = None
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property

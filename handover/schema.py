@@ -8,6 +8,8 @@ An SQLite file by default (``state/handovers.db``); any SQLAlchemy URL from
   claimed): a partial unique index enforces it, so asking twice, or two
   replicas racing, never makes a second record.
 - ``handover_events``: every step, in order, with who did it.
+- ``handover_notes``: agents' internal notes on a hand-over (never sent to
+  the client; ``handover/notes.py``).
 - ``suggestion_feedback``: what agents did with the macros suggested to them.
 - ``handover_outbox``: hand-overs waiting to be delivered to an external help
   desk, written in the same transaction as the hand-over itself.
@@ -68,6 +70,12 @@ handovers = sa.Table(
     sa.Column("follow_up", sa.String(32)),
     # added with presence and working hours: what the client was told (online, nobody_online, outside_hours)
     sa.Column("availability", sa.String(16)),
+    # --- added with the live desk (issue 16, desk/live.py): pushed once, raised again once, the latest client line
+    sa.Column("announced_at", _Time),  # when agent pages were told of it (one replica wins)
+    sa.Column("reraised_at", _Time),  # when it was raised again, unclaimed too long (one replica wins)
+    sa.Column("last_client_text", sa.Text),  # the client's latest message, masked
+    sa.Column("last_client_at", _Time),
+    # --- end of the live desk's columns
     sa.Index("ix_handovers_status_created", "status", "created_at"),
     sa.Index(
         "uq_handovers_open_conversation",
@@ -89,6 +97,19 @@ handover_events = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, default="{}"),
     sa.Index("ix_handover_events_handover", "handover_id", "id"),
 )
+
+# --- the live desk (issue 16): agents' internal notes on a hand-over, never sent to the client
+handover_notes = sa.Table(
+    "handover_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("handover_id", sa.Integer, sa.ForeignKey("handovers.id"), nullable=False),
+    sa.Column("at", _Time, nullable=False),
+    sa.Column("agent", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),  # masked like every stored text
+    sa.Index("ix_handover_notes_handover", "handover_id", "id"),
+)
+# --- end of the live desk's table
 
 suggestion_feedback = sa.Table(
     "suggestion_feedback",

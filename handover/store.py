@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handover import outbox as outbox_mod
 from handover.feedback import FeedbackLog
+from handover.notes import NoteLog
 from handover.ratings import RatingLog
 from handover.records import (
     OPEN_STATUSES,
@@ -33,6 +34,7 @@ from handover.records import (
     now,
 )
 from handover.schema import Database, handover_events, handovers
+from privacy.masking import mask_text
 
 # A function that turns a stored hand-over into the outbox payload (a JSON-able dict).
 PayloadBuilder = Callable[[HandOver], Dict[str, Any]]
@@ -46,6 +48,7 @@ class HandOverStore(Database):
         self.feedback = FeedbackLog(self)
         self.outbox = outbox_mod.Outbox(self)
         self.ratings = RatingLog(self)
+        self.notes = NoteLog(self)
 
     # --- reading ------------------------------------------------------------
 
@@ -266,6 +269,72 @@ class HandOverStore(Database):
     def add_event(self, handover_id: int, actor: str, kind: str, detail: Dict[str, Any]) -> None:
         with self.engine.begin() as conn:
             _add_event(conn, handover_id, actor, kind, detail, now())
+
+    # --- the live desk (desk/live.py): each push and each raise happens once, whichever replica asks
+
+    def mark_announced(self, handover_id: int) -> bool:
+        """Record that agent pages were told of the new hand-over; True for the one caller that wins."""
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                handovers.update()
+                .where(handovers.c.id == handover_id, handovers.c.announced_at.is_(None))
+                .values(announced_at=now())
+            ).rowcount
+        return bool(changed)
+
+    def unannounced_before(self, cutoff: datetime) -> List[HandOver]:
+        """Open hand-overs created before ``cutoff`` that no agent page was told of (the safety net)."""
+        query = handovers.select().where(
+            handovers.c.status.in_(OPEN_STATUSES),
+            handovers.c.created_at < cutoff,
+            handovers.c.announced_at.is_(None),
+        )
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(query.order_by(handovers.c.created_at)).mappings()]
+
+    def unraised_waiting_before(self, cutoff: datetime) -> List[HandOver]:
+        """Waiting hand-overs created before ``cutoff`` that were not raised again yet."""
+        query = handovers.select().where(
+            handovers.c.status == STATUS_WAITING,
+            handovers.c.created_at < cutoff,
+            handovers.c.reraised_at.is_(None),
+        )
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(query.order_by(handovers.c.created_at)).mappings()]
+
+    def mark_reraised(self, handover_id: int, waited_seconds: float) -> Optional[HandOver]:
+        """Raise a still-waiting hand-over again; the hand-over for the one caller that wins, else None."""
+        at = now()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                handovers.update()
+                .where(
+                    handovers.c.id == handover_id,
+                    handovers.c.status == STATUS_WAITING,
+                    handovers.c.reraised_at.is_(None),
+                )
+                .values(reraised_at=at)
+            ).rowcount
+            if not changed:
+                return None
+            _add_event(conn, handover_id, "assistant", "reraised", {"waited_seconds": round(waited_seconds)}, at)
+            return _require(conn, handover_id)
+
+    def note_client_message(self, conversation_id: str, text: str, at: Optional[datetime] = None) -> Optional[HandOver]:
+        """Keep the client's latest message (masked) on the conversation's open hand-over, if it has one."""
+        found = self.open_for(conversation_id)
+        if found is None:
+            return None
+        at = at or now()
+        masked = mask_text(text)
+        with self.engine.begin() as conn:
+            conn.execute(
+                handovers.update()
+                .where(handovers.c.id == found.stored_id)
+                .values(last_client_text=masked, last_client_at=at)
+            )
+        found.last_client_text, found.last_client_at = masked, at
+        return found
 
 
 # --- helpers ----------------------------------------------------------------

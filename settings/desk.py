@@ -43,6 +43,8 @@ class DeskSettings:
     # wrong agent tokens before a 429, and the window they are counted in (desk/limits.py)
     login_max_failures: int = 5
     login_window_seconds: float = 300.0
+    # a waiting hand-over unclaimed this long is raised again on agent pages, once
+    reraise_seconds: float = 120.0
 
     @property
     def agents_enabled(self) -> bool:
@@ -77,6 +79,7 @@ class DeskSettings:
             hours_file=hours_file(env),
             login_max_failures=int(read.number(v.LOGIN_MAX_FAILURES, cls.login_max_failures, 1, 1_000_000)),
             login_window_seconds=read.number(v.LOGIN_WINDOW, cls.login_window_seconds, 1, 24 * 3600),
+            reraise_seconds=read.number(v.RERAISE, cls.reraise_seconds, 1, 7 * 24 * 3600),
         )
         read.check("agent-side settings")
         return settings

@@ -68,6 +68,7 @@ LOGIN_MAX_FAILURES = declare(
     "DESK_LOGIN_MAX_FAILURES", "count", "5", "wrong agent tokens from one address (or for one agent) before a 429"
 )
 LOGIN_WINDOW = declare("DESK_LOGIN_WINDOW_SECONDS", "seconds", "300", "the window those failures are counted in")
+RERAISE = declare("DESK_RERAISE_SECONDS", "seconds", "120", "a hand-over unclaimed this long is raised again")
 
 # --- scale-out ----------------------------------------------------------------
 TRACKER_DB_URL = declare("TRACKER_DB_URL", "SQLAlchemy URL", "unset", "conversations in this database")

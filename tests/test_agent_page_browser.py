@@ -98,7 +98,7 @@ def test_an_agent_takes_a_hand_over_from_the_queue_and_answers_with_a_suggestion
     agent.click("#claim")
     client.locator(".tk-system", has_text="alice from our support team has joined").wait_for(timeout=20000)
     agent.locator(".suggestion button.use").first.wait_for(state="visible")
-    agent.wait_for_function("!document.querySelector('.suggestion button.use').disabled", timeout=10000)
+    agent.locator(".suggestion button.use:not([disabled])").first.wait_for(timeout=10000)
     agent.locator(".suggestion button.use").first.click()
     assert agent.input_value("#reply-text") == CONCERN.render_markdown()
     agent.click("[data-status=claimed]")

@@ -108,3 +108,13 @@ def test_a_smoke_run_against_the_current_model_writes_the_table_json_and_plot(tm
     assert {t["target"] for t in data["targets"]} >= {"ready ≤ 10 s after start", "full training ≤ 3 min"}
     assert (tmp_path / "benchmark.md").read_text().startswith("Benchmark ")
     assert (tmp_path / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_live_benchmark_counts_lost_and_duplicated_pushes_per_page():
+    from bench.live import _latencies
+
+    sent = {"a": 10.0, "b": 11.0}
+    pages = [[("a", 10.1), ("b", 11.2)], [("a", 10.3), ("a", 10.4)]]  # page 2: "a" twice, "b" never
+    figures = _latencies(sent, pages)
+    assert (figures["pairs"], figures["lost"], figures["duplicated"]) == (4, 1, 1)
+    assert figures["max_ms"] == pytest.approx(300.0) and figures["p50_ms"] == pytest.approx(200.0)

@@ -91,6 +91,9 @@ ENDPOINTS = [
     ("POST", "/api/suggestions"),
     ("POST", "/api/feedback"),
     ("GET", "/api/feedback/summary"),
+    ("GET", "/api/socket-ticket"),
+    ("GET", "/api/handovers/1/notes"),
+    ("POST", "/api/handovers/1/notes"),
 ]
 
 

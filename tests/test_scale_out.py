@@ -167,6 +167,34 @@ async def test_an_agent_on_one_replica_reaches_a_client_connected_to_the_other(r
     FIGURES["agent on replica B reaches a chat open on replica A"] = "yes (marked and Rasa-shaped clients)"
 
 
+async def test_an_agent_page_on_one_replica_hears_a_client_on_the_other_once(replicas, services):
+    """The live desk through Redis (JSON): the client on replica A, the agent's socket on replica B."""
+    from tests.helpers.agent_socket import AgentSocket
+
+    first, second = replicas
+    store = HandOverStore(services["HANDOVER_DB_URL"])
+    try:
+        async with (
+            AgentSocket(second.settings.rasa_url, "alice") as page,
+            ChatClient(first.settings.rasa_url) as client,
+        ):
+            await client.say("I want to talk to a human")
+            await client.until(lambda m: m.get("handover") is True)
+            record = store.open_for(client.session_id)
+            await page.wait_for("handover_new", id=record.id)
+            await client.say("hello from replica A")
+            message = await page.wait_for("client_message", handover_id=record.id)
+            assert message["text"] == "hello from replica A"
+            await asyncio.to_thread(Agent(first.settings, "bob"), "POST", f"/handovers/{record.id}/claim")
+            await page.wait_for("handover_claimed", id=record.id)  # claimed on A, heard on B
+            await asyncio.sleep(1.0)
+            for event in ("handover_new", "client_message", "handover_claimed"):
+                assert len(page.of(event, id=record.id) + page.of(event, handover_id=record.id)) == 1, event
+    finally:
+        store.dispose()
+    FIGURES["agent page on replica B hears a client on replica A"] = "yes, each event once (JSON over Redis)"
+
+
 def test_simultaneous_messages_to_both_replicas_are_serialised_by_the_redis_lock(replicas):
     first, second = replicas
     conversation = new_conversation(first.settings.rasa_url)

@@ -6,12 +6,17 @@
    (window.ToolkitText, loaded first by agent.html, shared with the chat widget):
    only [label](http, https or mailto link) in a message becomes a link.
    Requests carry the session cookie and the X-Agent-Request header the server
-   requires for anything that changes state. */
+   requires for anything that changes state.
+
+   Nothing here polls: agent-live.js (loaded after this file) gets every change
+   pushed over socket.io and calls window.AgentDesk (below); agent-keys.js adds
+   the keyboard shortcuts. */
 (function () {
   "use strict";
 
-  var REFRESH_MS = 3000;
-  var state = { status: "waiting", openId: null, handover: null, shown: [], used: null, usedText: "" };
+  var TICK_MS = 15000;  // the cards' "waiting for" times, counted on the page (no request)
+  var state = { status: "waiting", openId: null, handover: null, shown: [], used: null, usedText: "", waiting: 0 };
+  var hooks = { waitingCount: null, shown: null };  // set by agent-live.js
 
   function $(id) { return document.getElementById(id); }
 
@@ -67,29 +72,76 @@
   /* --- the queue --------------------------------------------------------- */
 
   function loadQueue() {
-    return api("GET", "/handovers?status=" + state.status).then(function (data) {
+    var status = state.status;
+    return api("GET", "/handovers?status=" + status).then(function (data) {
+      if (status !== state.status) return;  // the agent switched tabs meanwhile
       var list = $("queue");
       clear(list);
-      data.handovers.forEach(function (h) {
-        var item = el("li", "queue-item" + (h.id === state.openId ? " open" : ""));
-        var button = el("button", "queue-button");
-        button.type = "button";
-        button.setAttribute("data-id", h.id);
-        var head = el("span", "queue-head");
-        head.appendChild(el("strong", null, "#" + h.id));
-        if (h.priority === "high") head.appendChild(el("span", "badge high", "high priority"));
-        head.appendChild(el("span", "waited", h.status === "resolved" ? (h.outcome || "") : duration(h.waited_seconds)));
-        button.appendChild(head);
-        button.appendChild(el("span", "queue-topic", topic(h)));
-        if (h.last_client_message) button.appendChild(el("span", "queue-last", quoted(h.last_client_message)));
-        if (h.claimed_by) button.appendChild(el("span", "queue-claimed", "claimed by " + h.claimed_by));
-        button.addEventListener("click", function () { openHandover(h.id); });
-        item.appendChild(button);
-        list.appendChild(item);
-      });
+      data.handovers.forEach(function (h) { list.appendChild(card(h)); });
       $("queue-empty").hidden = data.handovers.length > 0;
-      var tab = document.querySelector('[data-status="' + state.status + '"] .count');
+      var tab = document.querySelector('[data-status="' + status + '"] .count');
       if (tab) tab.textContent = "(" + data.handovers.length + ")";
+      if (status === "waiting") setWaiting(data.handovers.length);
+      else return api("GET", "/handovers?status=waiting").then(function (w) { setWaiting(w.handovers.length); });
+    });
+  }
+
+  function setWaiting(count) {
+    state.waiting = count;
+    var tab = document.querySelector('[data-status="waiting"] .count');
+    if (tab) tab.textContent = "(" + count + ")";
+    if (hooks.waitingCount) hooks.waitingCount(count);
+  }
+
+  /* One queue card; its "last client message" and "waiting" lines are updated in place. */
+  function card(h) {
+    var item = el("li", "queue-item" + (h.id === state.openId ? " open" : ""));
+    item.setAttribute("data-id", h.id);
+    var button = el("button", "queue-button");
+    button.type = "button";
+    button.setAttribute("data-id", h.id);
+    var head = el("span", "queue-head");
+    head.appendChild(el("strong", null, "#" + h.id));
+    if (h.priority === "high") head.appendChild(el("span", "badge high", "high priority"));
+    var waited = el("span", "waited", h.status === "resolved" ? (h.outcome || "") : waitedText(h));
+    if (h.status !== "resolved") {
+      waited.setAttribute("data-since", Date.now() - (h.waited_seconds || 0) * 1000);
+      if (h.status === "claimed") waited.setAttribute("data-frozen", "1");
+    }
+    head.appendChild(waited);
+    button.appendChild(head);
+    button.appendChild(el("span", "queue-topic", topic(h)));
+    var last = el("span", "queue-last", h.last_client_message ? quoted(h.last_client_message) : "");
+    last.hidden = !h.last_client_message;
+    button.appendChild(last);
+    if (h.claimed_by) button.appendChild(el("span", "queue-claimed", "claimed by " + h.claimed_by));
+    if (h.reraised_at && h.status === "waiting") {
+      item.className += " reraised";
+      button.appendChild(el("span", "queue-reraised", "raised again"));
+    }
+    button.addEventListener("click", function () { openHandover(h.id); });
+    item.appendChild(button);
+    return item;
+  }
+
+  function waitedText(h, seconds) {
+    var text = duration(seconds === undefined ? h.waited_seconds : seconds);
+    return h.status === "waiting" && h.reraised_at ? "waiting " + text + ", raised again" : text;
+  }
+
+  /* The client's latest message on its card (pushed by agent-live.js). */
+  function setLastMessage(handoverId, text) {
+    var node = document.querySelector('.queue-item[data-id="' + handoverId + '"] .queue-last');
+    if (!node) return;
+    node.textContent = quoted(text);
+    node.hidden = false;
+  }
+
+  function tick() {
+    Array.prototype.forEach.call(document.querySelectorAll(".waited[data-since]:not([data-frozen])"), function (node) {
+      var seconds = (Date.now() - Number(node.getAttribute("data-since"))) / 1000;
+      var raised = node.closest(".queue-item").classList.contains("reraised");
+      node.textContent = raised ? "waiting " + duration(seconds) + ", raised again" : duration(seconds);
     });
   }
 
@@ -168,23 +220,13 @@
     $("kb-guidance").textContent = (h.kb && h.kb.guidance) || "";
 
     var log = $("transcript");
+    var sameOne = log.getAttribute("data-id") === String(h.id);
+    var follow = !sameOne || atBottom(log);
+    log.setAttribute("data-id", h.id);
     clear(log);
-    h.transcript.forEach(function (line) {
-      var item = el("li", "line from-" + line.from);
-      var who = line.from === "agent" ? "Agent" + (line.agent ? " " + line.agent : "") : (line.from === "client" ? "Client" : "Bot");
-      var head = el("span", "who", who);
-      item.appendChild(head);
-      item.appendChild(el("time", "when", time(line.time)));
-      var body = el("p", "text");
-      if (line.from === "client" && isButton(line.text)) {
-        body.appendChild(el("em", null, quoted(line.text)));
-      } else {
-        renderText(body, line.text);
-      }
-      item.appendChild(body);
-      if (line.intent) item.appendChild(el("span", "intent", line.intent.replace(/_/g, " ")));
-      log.appendChild(item);
-    });
+    h.transcript.forEach(function (line) { log.appendChild(lineItem(line)); });
+    if (follow) log.scrollTop = log.scrollHeight;
+    renderNotes(h.notes || []);
 
     var list = $("suggestions");
     clear(list);
@@ -201,6 +243,64 @@
       if (e.detail && e.detail.text) text += ": " + e.detail.text;
       events.appendChild(el("li", null, text));
     });
+    if (hooks.shown) hooks.shown(h, mine);
+  }
+
+  function lineItem(line) {
+    var item = el("li", "line from-" + line.from);
+    var who = line.from === "agent" ? "Agent" + (line.agent ? " " + line.agent : "") : (line.from === "client" ? "Client" : "Bot");
+    item.appendChild(el("span", "who", who));
+    item.appendChild(el("time", "when", time(line.time)));
+    var body = el("p", "text");
+    if (line.from === "client" && isButton(line.text)) body.appendChild(el("em", null, quoted(line.text)));
+    else renderText(body, line.text);
+    item.appendChild(body);
+    if (line.intent) item.appendChild(el("span", "intent", line.intent.replace(/_/g, " ")));
+    return item;
+  }
+
+  /* The conversation follows the newest line, unless the agent scrolled up to read. */
+  function atBottom(node) { return node.scrollHeight - node.scrollTop - node.clientHeight < 40; }
+
+  function appendLine(handoverId, line) {
+    var log = $("transcript");
+    if (state.openId !== handoverId || log.getAttribute("data-id") !== String(handoverId)) return;
+    var follow = atBottom(log);
+    log.appendChild(lineItem(line));
+    if (follow) log.scrollTop = log.scrollHeight;
+  }
+
+  function renderNotes(notes) {
+    var list = $("notes");
+    clear(list);
+    notes.forEach(function (note) { list.appendChild(noteItem(note)); });
+    $("no-notes").hidden = notes.length > 0;
+  }
+
+  function noteItem(note) {
+    var item = el("li", "note");
+    item.setAttribute("data-note", note.id);
+    item.appendChild(el("span", "who", note.agent));
+    item.appendChild(el("time", "when", time(note.at)));
+    item.appendChild(el("p", "text", note.text));
+    return item;
+  }
+
+  function appendNote(handoverId, note) {
+    if (state.openId !== handoverId || document.querySelector('[data-note="' + note.id + '"]')) return;
+    $("notes").appendChild(noteItem(note));
+    $("no-notes").hidden = true;
+  }
+
+  function addNote(event) {
+    event.preventDefault();
+    var text = $("note-text").value.trim();
+    if (!text || !state.openId) { notice("Write a note first."); return; }
+    var id = state.openId;
+    api("POST", "/handovers/" + id + "/notes", { text: text }).then(function (note) {
+      $("note-text").value = "";
+      appendNote(id, note);
+    }).catch(function (e) { notice(e.message); });
   }
 
   /* One suggested macro; with canUse, a button puts it in the reply box. */
@@ -300,13 +400,21 @@
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(e);
     });
 
+    $("note-form").addEventListener("submit", addNote);
+    setInterval(tick, TICK_MS);
     loadQueue().catch(function (e) { notice(e.message); });
-    setInterval(function () {
-      loadQueue().catch(function () {});
-      // the open conversation stays live (show() never touches what the agent is typing)
-      if (state.openId) api("GET", "/handovers/" + state.openId).then(show).catch(function () {});
-    }, REFRESH_MS);
   }
+
+  function refreshOpen() {
+    if (!state.openId) return Promise.resolve();
+    return api("GET", "/handovers/" + state.openId).then(show).catch(function (e) { notice(e.message); });
+  }
+
+  window.AgentDesk = {
+    state: state, hooks: hooks, api: api, notice: notice, loadQueue: loadQueue, refreshOpen: refreshOpen,
+    openHandover: openHandover, act: act, card: card, setLastMessage: setLastMessage, appendLine: appendLine,
+    appendNote: appendNote, duration: duration,
+  };
 
   start();
 })();
