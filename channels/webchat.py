@@ -36,7 +36,8 @@ from channels.validation import client_message
 from settings.channels import ChannelSettings
 from toolkit.names import HANDOVER_RESPONSES
 from web import guard
-from web.headers import STATIC_CSP, page_headers
+from web.files import add_static_route
+from web.headers import page_headers
 from web.http import ApiError, error_response
 
 logger = logging.getLogger(__name__)
@@ -249,17 +250,7 @@ class ChatPageInput(InputChannel):
             body = (WIDGET_DIR / "chat.html").read_text(encoding="utf-8")
             return response.html(body, headers=page_headers(PAGE_CSP))
 
-        @page.route("/static/<name>", methods=["GET"])
-        async def static(request: Request, name: str) -> HTTPResponse:
-            entry = STATIC_FILES.get(name)
-            if entry is None or not entry[0].is_file():
-                return error_response(404, f"no static file '{name}'")
-            path, content_type = entry
-            return response.raw(
-                path.read_bytes(),
-                content_type=content_type,
-                headers=page_headers(STATIC_CSP, embeddable=True),  # other sites embed the widget
-            )
+        add_static_route(page, "/static", STATIC_FILES, embeddable=True)  # other sites embed the widget
 
         guard.attach(page)
         return page

@@ -13,7 +13,8 @@ from sanic.response import HTTPResponse
 from desk.auth import COOKIE_NAME, SESSION_SECONDS
 from desk.context import Desk
 from desk.limits import ANY_AGENT, TooManyAttempts, address_of
-from web.headers import STATIC_CSP, page_headers
+from web.files import add_static_route
+from web.headers import page_headers
 from web.http import error_response
 
 logger = logging.getLogger(__name__)
@@ -32,14 +33,9 @@ STATIC_FILES = {
     ),
     # the one renderer of text with safe links, shared with the chat widget
     "safe-links.js": (SHARED_STATIC_DIR / "safe-links.js", "text/javascript; charset=utf-8"),
+    "agent-presence.js": (STATIC_DIR / "agent-presence.js", "text/javascript; charset=utf-8"),  # presence
+    "login.js": (STATIC_DIR / "login.js", "text/javascript; charset=utf-8"),  # the trial link's log-in
 }
-# presence and the log-in link (issue 16): kept apart from the list above
-STATIC_FILES.update(
-    {
-        "agent-presence.js": (STATIC_DIR / "agent-presence.js", "text/javascript; charset=utf-8"),
-        "login.js": (STATIC_DIR / "login.js", "text/javascript; charset=utf-8"),
-    }
-)
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -72,13 +68,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
         _set_cookie(resp, "", 0, request)
         return resp
 
-    @bp.route("/static/<name>", methods=["GET"])
-    async def static(request: Request, name: str) -> HTTPResponse:
-        entry = STATIC_FILES.get(name)
-        if entry is None or not entry[0].is_file():
-            return error_response(404, f"no static file '{name}'")
-        path, content_type = entry
-        return response.raw(path.read_bytes(), content_type=content_type, headers=page_headers(STATIC_CSP))
+    add_static_route(bp, "/static", STATIC_FILES)
 
 
 def log_in(desk: Desk, request: Request) -> HTTPResponse:

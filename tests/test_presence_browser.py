@@ -60,6 +60,10 @@ def test_with_nobody_at_the_desk_the_client_in_the_widget_is_told_so(browser, se
     said = client.locator(".tk-msg-bot").last.inner_text()
     assert "No agent is at the desk right now" in said and "follow up by email" in said
     assert "will continue this chat here shortly" not in said
+    # and the hand-over banner promises nothing the message does not
+    banner = client.locator(".tk-banner-handover")
+    banner.wait_for(state="visible", timeout=10000)
+    assert "With our support team" in banner.inner_text() and "will continue" not in banner.inner_text()
     context.close()
     for agent in AGENTS:
         book.heartbeat(agent, now(), active=False, chosen="auto")

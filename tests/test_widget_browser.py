@@ -68,7 +68,7 @@ def test_asking_for_a_person_shows_the_hand_over_state_and_reload_keeps_the_hist
     page.locator(".tk-choice", has_text="Yes, connect me with a person").click()
     banner = page.locator(".tk-banner-handover")
     banner.wait_for(state="visible", timeout=20000)
-    assert "A support agent will continue this chat" in banner.inner_text()
+    assert "With our support team" in banner.inner_text()
     screenshot(page, "widget-conversation.png")
 
     client_before = page.locator(".tk-msg-client").all_inner_texts()  # their times included

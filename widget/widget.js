@@ -137,7 +137,7 @@
     chat.appendChild(this.errorBanner);
 
     this.handoverBanner = el("div", "tk-banner tk-banner-handover",
-      "A support agent will continue this chat. Please keep this window open.");
+      "With our support team: the message above says what happens next. You can keep writing here.");
     this.handoverBanner.setAttribute("role", "status");
     this.handoverBanner.hidden = true;
     chat.appendChild(this.handoverBanner);

@@ -207,6 +207,9 @@
       ["Priority", h.priority || "normal"],
       [h.status === "waiting" ? "Waiting for" : "Waited", duration(h.waited_seconds)],
     ];
+    var told = { online: "an agent joins shortly", nobody_online: "nobody online, e-mail follow-up",
+                 outside_hours: "outside working hours, e-mail follow-up" }[h.availability];
+    if (told) rows.push(["Client was told", told]);
     if (h.follow_up) rows.push(["Follow-up", "by " + h.follow_up + " (client told at " + time(h.client_notified_at) + ")"]);
     var dl = $("summary");
     clear(dl);
