@@ -36,7 +36,7 @@ from sanic.response import HTTPResponse
 from channels import live
 from channels.identity import ConversationIds
 from channels.shapes import marked_shape
-from toolkit.names import UTTER_HANDOVER
+from toolkit.names import HANDOVER_RESPONSES
 from web.http import ApiError, error_response, json_response
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def message_of(event: Dict[str, Any]) -> Dict[str, Any]:
     message: Dict[str, Any] = {"text": event.get("text") or ""}
     message.update({key: data[key] for key in MESSAGE_KEYS if data.get(key)})
     message.update({key: metadata[key] for key in MARKS if key in metadata})
-    if metadata.get("utter_action") == UTTER_HANDOVER:
+    if metadata.get("utter_action") in HANDOVER_RESPONSES:
         message["handover"] = True
     message["timestamp"] = event.get("timestamp")
     return marked_shape(message)

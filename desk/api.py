@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import re
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from sanic import Blueprint
@@ -177,6 +178,9 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
             )
             raise ApiError(502, f"the reply was kept but could not be added to conversation {handover.conversation_id}")
         await _record_use_of_suggestions(desk, agent, handover, body, text)
+        # colleagues with this conversation open see the reply too (they fetch it again)
+        reply_at = datetime.now(timezone.utc).isoformat()
+        await desk.live.publish(live.AGENT_REPLY, {"handover_id": handover.id, "agent": agent, "time": reply_at})
         return json_response(await views.detail(_rasa_agent_or_none(request), desk, handover))
 
     @bp.route("/api/handovers/<handover_id>/resolve", methods=["POST"])

@@ -20,8 +20,9 @@ through Redis with several replicas, ``channels/scaleout.py``):
 ``handover_new``, ``handover_claimed``, ``handover_released``,
 ``handover_resolved``, ``handover_reraised`` (``{"handover": summary, "by",
 "at"}``), ``client_message`` (``{"handover_id", "conversation_id", "text",
-"time"}``) and ``note_added`` (``{"handover_id", "note"}``) to every agent
-page; ``handover_yours`` (``{"handover_id", "conversation_id"}``) to the
+"time"}``), ``agent_reply`` (``{"handover_id", "agent", "time"}``: a page
+showing that conversation fetches it again) and ``note_added``
+(``{"handover_id", "note"}``) to every agent page; ``handover_yours`` (``{"handover_id", "conversation_id"}``) to the
 claiming agent's own pages only.
 """
 
@@ -53,6 +54,7 @@ ANNOUNCE_GRACE_SECONDS = 3  # the safety net announces a hand-over no push annou
 HANDOVER_NEW = "handover_new"
 CLIENT_MESSAGE = "client_message"
 NOTE_ADDED = "note_added"
+AGENT_REPLY = "agent_reply"
 YOURS = "handover_yours"  # to the claiming agent's private room only
 ERROR = "desk_error"
 STEP_EVENTS = {  # a step of desk/api.py -> its event

@@ -219,6 +219,19 @@ async def test_the_claiming_agent_s_typing_reaches_the_client_and_no_one_else_s_
         )
 
 
+async def test_an_agent_s_reply_is_pushed_to_colleagues_pages(server, store):
+    async with ChatClient(server.rasa_url) as client, AgentSocket(server.rasa_url, "bob") as bob_page:
+        await client.say(ASK)
+        await client.until(lambda m: m.get("handover") is True)
+        record = store.open_for(client.session_id)
+        alice = Agent(server, "alice")
+        await asyncio.to_thread(alice, "POST", f"/handovers/{record.id}/claim")
+        await asyncio.to_thread(alice, "POST", f"/handovers/{record.id}/reply", {"text": "Hi, I'm looking into it."})
+        pushed = await bob_page.wait_for("agent_reply", handover_id=record.id)
+        assert pushed["agent"] == "alice" and "text" not in pushed  # bob's page fetches the conversation
+        await asyncio.to_thread(alice, "POST", f"/handovers/{record.id}/resolve", {"outcome": "closed"})
+
+
 # --- notes --------------------------------------------------------------------------------------
 
 

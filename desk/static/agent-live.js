@@ -127,6 +127,9 @@
     s.on("handover_yours", function (data) {  // claimed on another page of mine
       if (desk.state.openId !== data.handover_id) desk.notice("You claimed hand-over #" + data.handover_id + " on another page.");
     });
+    s.on("agent_reply", function (data) {  // a colleague's reply (or my own, from another page)
+      if (desk.state.openId === data.handover_id) desk.refreshOpen();
+    });
     s.on("note_added", function (data) { desk.appendNote(data.handover_id, data.note); });
     s.on("desk_error", function (data) { desk.notice("The live desk refused a message: " + (data && data.error)); });
     s.on("connect", function () {

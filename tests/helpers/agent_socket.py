@@ -17,6 +17,7 @@ EVENTS = (
     "handover_yours",
     "client_message",
     "note_added",
+    "agent_reply",
     "desk_error",
 )
 
