@@ -59,6 +59,38 @@ def desk_assistant(tmp_path_factory):
         yield running
 
 
+# The fixtures of a desk test module: ``server`` is the shared desk assistant's settings unless
+# the module starts an assistant of its own (its own ``server`` fixture then wins, and the
+# ones below use it).
+@pytest.fixture(scope="module")
+def server(desk_assistant):
+    return desk_assistant.settings
+
+
+@pytest.fixture(scope="module")
+def store(server):
+    """The hand-over store of ``server``, to read what the desk wrote."""
+    from handover.store import HandOverStore
+
+    store = HandOverStore(server.handover_db_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(scope="module")
+def alice(server):
+    from tests.helpers.agents import Agent
+
+    return Agent(server, "alice")
+
+
+@pytest.fixture(scope="module")
+def bob(server):
+    from tests.helpers.agents import Agent
+
+    return Agent(server, "bob")
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's headless Chromium, driven by Playwright, for one test module (closed before

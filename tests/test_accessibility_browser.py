@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from handover.store import HandOverStore
 from tests.helpers.agents import AGENTS, Agent, agent_env
 from tests.helpers.axe import assert_accessible
 from tests.helpers.browser import send
@@ -28,13 +27,6 @@ def server(tmp_path_factory):
     settings = local_settings(tmp_path_factory.mktemp("a11y-state"), env=agent_env(ASSISTANT_REVIEWERS="alice"))
     with running_assistant(settings, tmp_path_factory.mktemp("a11y-logs")) as running:
         yield running.settings
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    store = HandOverStore(server.handover_db_url)
-    yield store
-    store.dispose()
 
 
 def open_page(browser, url, width=900, height=820):

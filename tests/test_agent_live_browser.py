@@ -10,33 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from handover.store import HandOverStore
-from tests.helpers.agents import AGENTS, call
+from tests.helpers.agents import AGENTS
 from tests.helpers.browser import screenshot
-from tests.helpers.conversations import new_conversation, plain_id
+from tests.helpers.conversations import new_conversation, plain_id, say
 
 pytestmark = pytest.mark.e2e
 
 ASK = "I want to talk to a human"
 LIVE_LIMIT_MS = 1000  # "within 1 s": the limit of the waits below, not a measurement
-
-
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    store = HandOverStore(server.handover_db_url)
-    yield store
-    store.dispose()
-
-
-def say(server, token, text):
-    status, replies, _ = call(f"{server.rasa_url}/webhooks/rest/webhook", "POST", {"sender": token, "message": text})
-    assert status == 200, replies
-    return replies
 
 
 def live_page(browser, server, name):
@@ -60,7 +41,7 @@ def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(brows
     assert len([u for u in page.requests if "/agent/api/handovers" in u]) == before, "the page polls"
 
     token = new_conversation(server.rasa_url)
-    say(server, token, ASK)
+    say(server.rasa_url, token, ASK)
     record = store.open_for(plain_id(token))
     card = page.locator(f'.queue-button[data-id="{record.id}"]')
     card.wait_for(timeout=LIVE_LIMIT_MS)  # no reload, under a second
@@ -73,7 +54,7 @@ def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(brows
     page.wait_for_selector("#h-status.claimed")
     page.wait_for_function("t => !document.title.startsWith(t)", arg=f"({waiting}) ", timeout=LIVE_LIMIT_MS * 3)
 
-    say(server, token, "are you there? my mail is jo@example.com")
+    say(server.rasa_url, token, "are you there? my mail is jo@example.com")
     line = page.locator("#transcript .from-client .text", has_text="are you there?")
     line.wait_for(timeout=LIVE_LIMIT_MS)
     assert "jo@example.com" not in line.inner_text()  # masked, as in the store
@@ -83,7 +64,7 @@ def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(brows
     )
     page.click("[data-status=claimed]")
     page.locator(f'.queue-item[data-id="{record.id}"] .queue-last', has_text="are you there?").wait_for(timeout=5000)
-    say(server, token, "still waiting on the refund")
+    say(server.rasa_url, token, "still waiting on the refund")
     page.locator(f'.queue-item[data-id="{record.id}"] .queue-last', has_text="still waiting").wait_for(
         timeout=LIVE_LIMIT_MS
     )
@@ -96,7 +77,7 @@ def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(brows
 def test_a_claim_on_one_page_shows_on_another_agent_s_page_at_once(browser, server, store):
     alice, bob = live_page(browser, server, "alice"), live_page(browser, server, "bob")
     token = new_conversation(server.rasa_url)
-    say(server, token, ASK)
+    say(server.rasa_url, token, ASK)
     record = store.open_for(plain_id(token))
     for page in (alice, bob):
         page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=LIVE_LIMIT_MS)
@@ -114,7 +95,7 @@ def test_a_claim_on_one_page_shows_on_another_agent_s_page_at_once(browser, serv
 def test_notes_are_shared_live_and_never_shown_to_the_client(browser, server, store):
     alice, bob = live_page(browser, server, "alice"), live_page(browser, server, "bob")
     token = new_conversation(server.rasa_url)
-    say(server, token, ASK)
+    say(server.rasa_url, token, ASK)
     record = store.open_for(plain_id(token))
     for page in (alice, bob):
         page.locator(f'.queue-button[data-id="{record.id}"]').click()
@@ -126,7 +107,7 @@ def test_notes_are_shared_live_and_never_shown_to_the_client(browser, server, st
     note.wait_for(timeout=LIVE_LIMIT_MS)
     assert note.inner_text() == "<b>refund</b> was promised on the phone"  # text, never markup
     assert bob.locator("#notes b").count() == 0
-    replies = say(server, token, "hello?")
+    replies = say(server.rasa_url, token, "hello?")
     assert "promised on the phone" not in str(replies)
     for page in (alice, bob):
         page.context.close()
@@ -135,7 +116,7 @@ def test_notes_are_shared_live_and_never_shown_to_the_client(browser, server, st
 def test_the_keyboard_shortcuts_move_open_claim_and_stay_quiet_while_typing(browser, server, store):
     page = live_page(browser, server, "bob")
     token = new_conversation(server.rasa_url)
-    say(server, token, ASK)
+    say(server.rasa_url, token, ASK)
     record = store.open_for(plain_id(token))
     page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=5000)
     assert page.locator(".shortcuts dt").count() >= 8  # listed on the page
@@ -203,7 +184,7 @@ def test_opted_in_agents_hear_and_see_a_new_hand_over_and_one_raised_again(brows
     beeps = page.evaluate("window.__beeps")
 
     token = new_conversation(server.rasa_url)
-    say(server, token, ASK)
+    say(server.rasa_url, token, ASK)
     record = store.open_for(plain_id(token))
     page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=LIVE_LIMIT_MS)
     assert "A client is waiting for an agent" in page.evaluate("window.__notified")
@@ -230,7 +211,7 @@ def test_the_page_reconnects_by_itself_and_catches_up_on_what_it_missed(browser,
     page.evaluate("window.AgentDesk.socket.disconnect()")  # gone for a while: it misses what happens
     page.wait_for_selector("#live.off")
     token = new_conversation(server.rasa_url)
-    say(server, token, ASK)
+    say(server.rasa_url, token, ASK)
     record = store.open_for(plain_id(token))
     page.wait_for_timeout(1500)
     assert page.locator(f'.queue-button[data-id="{record.id}"]').count() == 0  # missed, not polled
@@ -241,7 +222,7 @@ def test_the_page_reconnects_by_itself_and_catches_up_on_what_it_missed(browser,
     page.evaluate("window.AgentDesk.socket.io.engine.close()")  # the connection drops
     page.wait_for_selector("#live.off:has-text('Reconnecting')", timeout=5000)
     page.wait_for_selector("#live.on", timeout=15000)  # socket.io reconnected by itself, with a new ticket
-    say(server, token, "one more thing")
+    say(server.rasa_url, token, "one more thing")
     page.locator(f'.queue-item[data-id="{record.id}"] .queue-last', has_text="one more thing").wait_for(
         timeout=LIVE_LIMIT_MS
     )

@@ -22,11 +22,6 @@ CONCERN = LIBRARY.resource("pause_script_specific_concern")
 ATTACK = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
 
 
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
 def new_page(browser, url, width=1280, height=900):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()

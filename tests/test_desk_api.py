@@ -11,8 +11,7 @@ import uuid
 
 import pytest
 
-from handover.store import HandOverStore
-from tests.helpers.agents import AGENTS, Agent, call
+from tests.helpers.agents import AGENTS, call
 from tests.helpers.conversations import new_conversation, plain_id
 from tests.helpers.socketio_client import ChatClient
 from toolkit.library import load_library
@@ -23,28 +22,6 @@ LIBRARY = load_library()
 CONCERN = LIBRARY.resource("pause_script_specific_concern").render_markdown()
 WHAT_IF = LIBRARY.resource("pause_script_what_if").render_markdown()
 KB_TITLE = "Client Contract Issues Best Practices"
-
-
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    store = HandOverStore(server.handover_db_url)
-    yield store
-    store.dispose()
-
-
-@pytest.fixture(scope="module")
-def alice(server):
-    return Agent(server, "alice")
-
-
-@pytest.fixture(scope="module")
-def bob(server):
-    return Agent(server, "bob")
 
 
 TOKENS: dict = {}

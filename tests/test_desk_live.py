@@ -14,10 +14,9 @@ import time
 import pytest
 
 from desk.live import Tickets
-from handover.store import HandOverStore
 from tests.helpers.agent_socket import AgentSocket, ticket_for
 from tests.helpers.agents import AGENTS, Agent, call
-from tests.helpers.conversations import new_conversation, plain_id
+from tests.helpers.conversations import new_conversation, plain_id, say
 from tests.helpers.socketio_client import ChatClient
 
 pytestmark = pytest.mark.e2e
@@ -25,26 +24,8 @@ pytestmark = pytest.mark.e2e
 ASK = "I want to talk to a human"
 
 
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    store = HandOverStore(server.handover_db_url)
-    yield store
-    store.dispose()
-
-
-def say(server, token, text):
-    status, replies, _ = call(f"{server.rasa_url}/webhooks/rest/webhook", "POST", {"sender": token, "message": text})
-    assert status == 200, replies
-    return replies
-
-
 async def asay(server, token, text):
-    return await asyncio.to_thread(say, server, token, text)
+    return await asyncio.to_thread(say, server.rasa_url, token, text)
 
 
 async def refused(url, auth):
@@ -115,10 +96,10 @@ async def test_each_step_reaches_every_agent_socket_once_within_a_second(server,
     alice, bob = Agent(server, "alice"), Agent(server, "bob")
     async with AgentSocket(server.rasa_url, "alice") as page_a, AgentSocket(server.rasa_url, "bob") as page_b:
         token = new_conversation(server.rasa_url)
-        await asay(server, token, ASK)
+        await asay(server.rasa_url, token, ASK)
         record = store.open_for(plain_id(token))
         said = time.monotonic()
-        await asay(server, token, "my card is 4111 1111 1111 1111 and mail jo@example.com")
+        await asay(server.rasa_url, token, "my card is 4111 1111 1111 1111 and mail jo@example.com")
         for page in (page_a, page_b):
             new = await page.wait_for("handover_new", id=record.id)
             assert new["handover"]["conversation_id"] == plain_id(token) and new["handover"]["status"] == "waiting"
@@ -159,7 +140,7 @@ async def test_an_agent_cannot_subscribe_to_another_agents_private_events(server
             assert "only 'typing'" in error["error"]
             alice_page.events.clear()
         token = new_conversation(server.rasa_url)
-        await asay(server, token, ASK)
+        await asay(server.rasa_url, token, ASK)
         record = store.open_for(plain_id(token))
         await asyncio.to_thread(Agent(server, "bob"), "POST", f"/handovers/{record.id}/claim")
         await alice_page.wait_for("handover_claimed", id=record.id)

@@ -12,11 +12,6 @@ from tests.helpers.conversations import new_conversation
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
 @pytest.fixture
 def alice(server):
     agent = Agent(server, "alice")

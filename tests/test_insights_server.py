@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from handover.schema import Database, client_ratings
 from insights.keeper import SummaryKeeper
-from tests.helpers.agents import AGENTS, Agent, agent_env, call
+from tests.helpers.agents import AGENTS, agent_env, call
 from tests.helpers.conversations import new_conversation, plain_id, say
 from tests.helpers.servers import local_settings, running_assistant
 from tests.helpers.socketio_client import ChatClient
@@ -37,11 +37,6 @@ def db(server):
     db = Database(server.handover_db_url)
     yield db
     db.dispose()
-
-
-@pytest.fixture(scope="module")
-def alice(server):
-    return Agent(server, "alice")
 
 
 def rated_rows(db):

@@ -12,29 +12,11 @@ import uuid
 
 import pytest
 
-from handover.store import HandOverStore
-from tests.helpers.agents import Agent, call
+from tests.helpers.agents import call
 from tests.helpers.conversations import new_conversation, plain_id, say
 from tests.helpers.longpoll import Waiting, updates
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    store = HandOverStore(server.handover_db_url)
-    yield store
-    store.dispose()
-
-
-@pytest.fixture(scope="module")
-def alice(server):
-    return Agent(server, "alice")
 
 
 def handed_over(server, store):

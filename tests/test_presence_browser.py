@@ -15,11 +15,6 @@ from tests.helpers.browser import send
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
 def test_a_link_with_the_token_in_its_fragment_logs_in_and_the_page_says_the_agent_is_online(browser, server):
     context = browser.new_context()
     page = context.new_page()

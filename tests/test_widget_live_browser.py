@@ -13,30 +13,11 @@ import time
 
 import pytest
 
-from handover.store import HandOverStore
-from tests.helpers.agents import Agent
 from tests.helpers.browser import send
 from tests.helpers.conversations import plain_id
 
 OFFER = "Yes, connect me with a person"
 CONCERN = "the designer i hired is rude to me and misses every deadline"
-
-
-@pytest.fixture(scope="module")
-def server(desk_assistant):
-    return desk_assistant.settings
-
-
-@pytest.fixture(scope="module")
-def store(server):
-    store = HandOverStore(server.handover_db_url)
-    yield store
-    store.dispose()
-
-
-@pytest.fixture(scope="module")
-def alice(server):
-    return Agent(server, "alice")
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from toolkit.yamlfile import read_text
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KEYS = ("time_zone", "weekly", "holidays")
 CLOSED = "closed"
@@ -120,13 +122,7 @@ def parse_hours(text: str, path: Path) -> WorkingHours:
 
 
 def load_hours(path: Path) -> WorkingHours:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise HoursError(f"{path}: cannot read the working-hours file: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise HoursError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
-    return parse_hours(text, path)
+    return parse_hours(read_text(path, "cannot read the working-hours file", HoursError), path)
 
 
 _cache: Dict[Path, Tuple[float, WorkingHours]] = {}

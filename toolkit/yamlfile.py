@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Type
 
 import yaml
 
@@ -47,14 +47,19 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Node:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def read_text(path: Path, cannot: str, error: Type[Exception]) -> str:
+    """The UTF-8 text of ``path``, or ``error`` naming the file and what is wrong (``cannot``: the verb)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise error(f"{path}: {cannot}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+
+
 def read_yaml(path: Path) -> Any:
     """Parse ``path``; mappings come back as ``Node``s carrying line numbers."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise YamlFileError(f"{path}: cannot read: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise YamlFileError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+    text = read_text(path, "cannot read", YamlFileError)
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as e:
