@@ -96,10 +96,10 @@ async def test_each_step_reaches_every_agent_socket_once_within_a_second(server,
     alice, bob = Agent(server, "alice"), Agent(server, "bob")
     async with AgentSocket(server.rasa_url, "alice") as page_a, AgentSocket(server.rasa_url, "bob") as page_b:
         token = new_conversation(server.rasa_url)
-        await asay(server.rasa_url, token, ASK)
+        await asay(server, token, ASK)
         record = store.open_for(plain_id(token))
         said = time.monotonic()
-        await asay(server.rasa_url, token, "my card is 4111 1111 1111 1111 and mail jo@example.com")
+        await asay(server, token, "my card is 4111 1111 1111 1111 and mail jo@example.com")
         for page in (page_a, page_b):
             new = await page.wait_for("handover_new", id=record.id)
             assert new["handover"]["conversation_id"] == plain_id(token) and new["handover"]["status"] == "waiting"
@@ -140,7 +140,7 @@ async def test_an_agent_cannot_subscribe_to_another_agents_private_events(server
             assert "only 'typing'" in error["error"]
             alice_page.events.clear()
         token = new_conversation(server.rasa_url)
-        await asay(server.rasa_url, token, ASK)
+        await asay(server, token, ASK)
         record = store.open_for(plain_id(token))
         await asyncio.to_thread(Agent(server, "bob"), "POST", f"/handovers/{record.id}/claim")
         await alice_page.wait_for("handover_claimed", id=record.id)

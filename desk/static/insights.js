@@ -54,7 +54,10 @@
     return params;
   }
 
+  var latest = 0;  /* the newest request: an older answer arriving late is dropped */
+
   function load() {
+    var mine = ++latest;
     var params = query();
     $("csv").href = "/agent/api/insights.csv?" + params.toString();
     document.querySelector("main").setAttribute("aria-busy", "true");
@@ -65,13 +68,13 @@
         return body;
       });
     }).then(function (data) {
-      if (!data) return;
+      if (!data || mine !== latest) return;
       notice("");
       show(data);
     }).catch(function (e) {
-      notice(e.message);
+      if (mine === latest) notice(e.message);
     }).then(function () {
-      document.querySelector("main").setAttribute("aria-busy", "false");
+      if (mine === latest) document.querySelector("main").setAttribute("aria-busy", "false");
     });
   }
 
