@@ -297,8 +297,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"\n==> wrote {out / 'benchmark.json'}, {out / 'benchmark.md'} and {png}")
     if not args.skip_insights:
         insights_bench.run(1000 if args.smoke else 100_000)
-    if not args.skip_live:  # 50 agent pages and 200 conversations; a smoke run 5 and 20
-        live_bench.run(*((5, 20) if args.smoke else (50, 200)), log_dir=logs)
+    if not args.skip_live:  # 50 agent pages and 200 conversations, paced then all at once; a smoke run 5 and 20
+        load = live_bench.Load(5, 20, ramp=1.0, pause=(0.2, 0.5)) if args.smoke else live_bench.Load()
+        for each in (load, load.burst()):
+            live_bench.run(each, log_dir=logs)
     return 0
 
 

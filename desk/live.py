@@ -41,6 +41,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from channels import live as client_live
 from desk import views
+from handover.announce import queue_position
 from handover.records import STATUS_CLAIMED, STATUS_WAITING, HandOver, now
 from toolkit.served import get_library
 
@@ -50,6 +51,7 @@ NAMESPACE = "/agents"
 ALL_AGENTS = "agents"
 TICKET_SECONDS = 60
 ANNOUNCE_GRACE_SECONDS = 3  # the safety net announces a hand-over no push announced after this
+QUEUE_PUSH_LIMIT = 500  # places pushed when the queue moves (a client further back keeps the place it was told)
 
 HANDOVER_NEW = "handover_new"
 CLIENT_MESSAGE = "client_message"
@@ -133,15 +135,16 @@ class LiveDesk:
             return False
         summary = views.summary(handover, get_library(), now())
         await self.publish(HANDOVER_NEW, {"handover": summary, "by": None, "at": now().isoformat()})
-        await self.queue_changed(only=handover)
+        if handover.status == STATUS_WAITING:  # its own place only: nobody else's changed
+            place = await asyncio.to_thread(queue_position, self.desk.store, handover)
+            await client_live.push_queue_position(handover.conversation_id, place)
         return True
 
-    async def queue_changed(self, only: Optional[HandOver] = None) -> None:
-        """Every waiting client's place in the queue (1 = next); ``only`` one, for a new last one."""
-        waiting = await asyncio.to_thread(self.desk.store.list, STATUS_WAITING, 500)
-        for position, handover in enumerate(waiting, start=1):
-            if only is None or handover.id == only.id:
-                await client_live.push_queue_position(handover.conversation_id, position)
+    async def queue_changed(self) -> None:
+        """Every waiting client's place in the queue (1 = next), after one left it."""
+        waiting = await asyncio.to_thread(self.desk.store.waiting_conversations, QUEUE_PUSH_LIMIT)
+        for place, conversation_id in enumerate(waiting, start=1):
+            await client_live.push_queue_position(conversation_id, place)
 
     async def after_client_message(self, conversation_id: str, text: str) -> None:
         """A client message went through (``channels/delivery.py``): push it, or the hand-over it opened."""

@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -85,6 +86,17 @@ class HandOverStore(Database):
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [_from_row(r) for r in conn.execute(query).mappings()]
+
+    def waiting_conversations(self, limit: int) -> List[str]:
+        """The conversations of the waiting hand-overs in queue order (the first is next): their ids only."""
+        query = (
+            sa.select(handovers.c.conversation_id)
+            .where(handovers.c.status == STATUS_WAITING)
+            .order_by(handovers.c.created_at, handovers.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def events(self, handover_id: int) -> List[HandOverEvent]:
         query = (

@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from channels import live as client_live
+from channels.shapes import room_of
 from desk.live import LiveDesk
 from handover.records import HandOver, now
 from handover.schema import handovers
@@ -110,4 +112,28 @@ async def test_a_client_message_is_kept_masked_on_its_hand_over_and_pushed_once(
     assert store.require(handover.id).last_client_text == message["text"]
     with store.engine.connect() as conn:  # nothing unmasked in the database either
         assert "7946" not in str(conn.execute(sa.select(handovers.c.last_client_text)).all())
+    store.dispose()
+
+
+async def test_each_waiting_client_hears_its_place_and_moves_up_when_the_one_ahead_is_claimed(db_url, monkeypatch):
+    chats = Emits()  # the client channel's socket.io server
+    monkeypatch.setattr(client_live, "_sio", chats)
+    live = replica(db_url)
+    store = live.desk.store
+    with store.engine.begin() as conn:  # the database is this module's: an empty queue to start with
+        conn.execute(handovers.update().where(handovers.c.status == "waiting").values(status="resolved"))
+    waiting = [waiting_for(store, seconds, name) for seconds, name in ((30, "a"), (20, "b"), (10, "c"))]
+
+    def places():
+        told = {room: data["position"] for name, data, room, _ in chats.sent if name == "queue_position"}
+        chats.sent.clear()
+        return told
+
+    for handover in reversed(waiting):  # announced in any order: each hears its own place
+        await live.after_client_message(handover.conversation_id, "is anyone there?")
+    a, b, c = (room_of(h.conversation_id, True) for h in waiting)
+    assert places() == {a: 1, b: 2, c: 3}
+    claimed, _ = store.claim(waiting[0].id, "alice")
+    await live.step("claimed", claimed, "alice")
+    assert places() == {b: 1, c: 2}
     store.dispose()
