@@ -65,9 +65,9 @@ class Load:
 
     pages: int = 50
     conversations: int = 200
-    messages: int = 3
-    ramp: float = 10.0
-    pause: Tuple[float, float] = (4.0, 12.0)
+    messages: int = 5
+    ramp: float = 30.0
+    pause: Tuple[float, float] = (5.0, 15.0)
     seed: int = 16
 
     @property
@@ -130,8 +130,10 @@ async def _json(session: Any, method: str, url: str, **kwargs: Any) -> Tuple[int
         return response.status, await response.json(content_type=None)
 
 
-async def _conversation(session: Any, url: str, index: int, load: Load, sent: Dict[str, float]) -> int:
-    """One client: a conversation, a hand-over, then its messages; the number of refusals."""
+async def _conversation(session: Any, url: str, index: int, load: Load, sent: Dict[str, float], tally: Counter) -> int:
+    """One client: a conversation, a hand-over, then its messages; the number of refusals.
+
+    ``tally["open"]`` counts the conversations in their hand-over right now, ``tally["peak"]`` the most at once."""
     rng = random.Random(load.seed * 100_003 + index)  # noqa: S311 - the same pauses on every run, no secret
     await asyncio.sleep(load.ramp * index / max(1, load.conversations))
     status, answer = await _json(session, "POST", f"{url}/webhooks/rest/conversations")
@@ -142,6 +144,8 @@ async def _conversation(session: Any, url: str, index: int, load: Load, sent: Di
     sent["new:" + token.split(".", 1)[0]] = time.monotonic()
     status, _ = await _json(session, "POST", f"{url}/webhooks/rest/webhook", json={"sender": token, "message": ASK})
     errors += status != 200
+    tally["open"] += 1
+    tally["peak"] = max(tally["peak"], tally["open"])
     for _ in range(load.messages):
         await asyncio.sleep(rng.uniform(*load.pause))
         tag = uuid.uuid4().hex[:8].translate(LETTERS)  # no digits: nothing the privacy masking would change
@@ -151,6 +155,7 @@ async def _conversation(session: Any, url: str, index: int, load: Load, sent: Di
             session, "POST", f"{url}/webhooks/rest/webhook", json={"sender": token, "message": text}
         )
         errors += status != 200
+    tally["open"] -= 1
     return errors
 
 
@@ -196,8 +201,11 @@ async def _measure(url: str, tokens: Dict[str, str], load: Load) -> Dict[str, An
             await page.connect()
             open_pages.append(page)
         sent: Dict[str, float] = {}
+        tally: Counter = Counter()
         started = time.monotonic()
-        errors = await asyncio.gather(*(_conversation(session, url, i, load, sent) for i in range(load.conversations)))
+        errors = await asyncio.gather(
+            *(_conversation(session, url, i, load, sent, tally) for i in range(load.conversations))
+        )
         took = time.monotonic() - started
         await asyncio.sleep(SETTLE_SECONDS)
         for page in open_pages:
@@ -212,6 +220,7 @@ async def _measure(url: str, tokens: Dict[str, str], load: Load) -> Dict[str, An
         "ramp_s": load.ramp,
         "pause_s": list(load.pause),
         "seconds_sending": round(took, 1),
+        "most_open_at_once": tally["peak"],
         "messages_per_second": round(len(sent) / took, 1) if took else None,
         "client_errors": sum(errors),
         "client_message": _latencies(message_sent, [p.messages for p in open_pages]),
@@ -259,7 +268,7 @@ def run(load: Optional[Load] = None, log_dir: Optional[Path] = None) -> Dict[str
         f"Live desk, {load.name}: {load.pages} agent pages on one replica, {load.conversations} conversations "
         f"({load.describe()}), {load.messages} messages each into their hand-overs "
         f"({result['seconds_sending']} s sending, {result['messages_per_second']} client messages a second, "
-        f"{result['client_errors']} client errors):"
+        f"at most {result['most_open_at_once']} hand-overs open at once, {result['client_errors']} client errors):"
     )
     for event in ("handover_new", "client_message"):
         r = result[event]
@@ -287,10 +296,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=50, help="agent pages connected")
     parser.add_argument("--conversations", type=int, default=200, help="client conversations open at once")
-    parser.add_argument("--messages", type=int, default=3, help="messages each conversation sends into its hand-over")
-    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the conversations start")
+    parser.add_argument("--messages", type=int, default=5, help="messages each conversation sends into its hand-over")
+    parser.add_argument("--ramp", type=float, default=30.0, help="seconds over which the conversations start")
     parser.add_argument(
-        "--pause", type=float, nargs=2, default=(4.0, 12.0), metavar=("MIN", "MAX"),
+        "--pause", type=float, nargs=2, default=(5.0, 15.0), metavar=("MIN", "MAX"),
         help="seconds a client takes to write its next message (drawn evenly from MIN to MAX)",
     )  # fmt: skip
     parser.add_argument("--burst", action="store_true", help="every message at once instead (no ramp, no pause)")

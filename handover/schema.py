@@ -247,13 +247,28 @@ class Database:
 def _connect(url_text: str) -> Engine:
     url = sa.engine.make_url(url_text)
     kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True}
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if sqlite_file:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        # Connections kept open and lent to one thread at a time (SQLAlchemy 1.4 opened and closed
+        # the file for every statement: the schema read again each time, and the last connection
+        # to close checkpoints the log and waits for the disk, 16-22 ms a write; see
+        # docs/performance-log.md). The servers use the store from their worker threads.
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        kwargs["poolclass"] = sa.pool.QueuePool
     engine = sa.create_engine(url, **kwargs)
+    if sqlite_file:
+        sa.event.listen(engine, "connect", _write_ahead_log)
     metadata.create_all(engine)
     add_missing_columns(engine, metadata)
     return engine
+
+
+def _write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
+    """An SQLite file: readers never wait for the writer, and a commit does not wait for the disk (a
+    crash of the server loses nothing committed; a power cut may lose the last commits, never the file)."""
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def add_missing_columns(engine: Engine, tables: sa.MetaData) -> None:
