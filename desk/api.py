@@ -120,9 +120,10 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
         if status is not None and status not in STATUSES:
             raise ApiError(400, f"status must be one of {', '.join(STATUSES)}, not '{status}'")
         found = await asyncio.to_thread(desk.store.list, status, 500)
+        counts = await asyncio.to_thread(desk.store.open_counts)
         at = now()
         library = get_library()
-        return json_response({"handovers": [views.summary(h, library, at) for h in found]})
+        return json_response({"handovers": [views.summary(h, library, at) for h in found], "counts": counts})
 
     @bp.route("/api/handovers/<handover_id>", methods=["GET"])
     @agent_only

@@ -19,7 +19,9 @@ Events to agent pages (each emitted once, by the replica that did the step;
 through Redis with several replicas, ``channels/scaleout.py``):
 ``handover_new``, ``handover_claimed``, ``handover_released``,
 ``handover_resolved``, ``handover_reraised`` (``{"handover": summary, "by",
-"at"}``), ``client_message`` (``{"handover_id", "conversation_id", "text",
+"at", "queue"}``, ``queue`` being how many hand-overs wait and how many are
+claimed right after the step, so a page puts the card in its place and counts
+without fetching the queue again), ``client_message`` (``{"handover_id", "conversation_id", "text",
 "time"}``), ``agent_reply`` (``{"handover_id", "agent", "time"}``: a page
 showing that conversation fetches it again) and ``note_added``
 (``{"handover_id", "note"}``) to every agent page; ``handover_yours`` (``{"handover_id", "conversation_id"}``) to the
@@ -123,7 +125,8 @@ class LiveDesk:
     async def step(self, kind: str, handover: HandOver, by: Optional[str]) -> None:
         """A step of a hand-over (claimed, released, resolved, raised again), then the queue's new order."""
         summary = views.summary(handover, get_library(), now())
-        await self.publish(STEP_EVENTS[kind], {"handover": summary, "by": by, "at": now().isoformat()})
+        counts = await asyncio.to_thread(self.desk.store.open_counts)
+        await self.publish(STEP_EVENTS[kind], {"handover": summary, "by": by, "at": now().isoformat(), "queue": counts})
         if kind == "claimed" and by:  # the claiming agent's other pages (another tab, another screen)
             await self.publish(YOURS, {"handover_id": handover.id, "conversation_id": handover.conversation_id}, by)
         if kind != "reraised":
@@ -134,7 +137,8 @@ class LiveDesk:
         if not await asyncio.to_thread(self.desk.store.mark_announced, handover.stored_id):
             return False
         summary = views.summary(handover, get_library(), now())
-        await self.publish(HANDOVER_NEW, {"handover": summary, "by": None, "at": now().isoformat()})
+        counts = await asyncio.to_thread(self.desk.store.open_counts)
+        await self.publish(HANDOVER_NEW, {"handover": summary, "by": None, "at": now().isoformat(), "queue": counts})
         if handover.status == STATUS_WAITING:  # its own place only: nobody else's changed
             place = await asyncio.to_thread(queue_position, self.desk.store, handover)
             await client_live.push_queue_position(handover.conversation_id, place)

@@ -98,6 +98,17 @@ class HandOverStore(Database):
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
+    def open_counts(self) -> Dict[str, int]:
+        """How many hand-overs wait and how many are claimed now: ``{"waiting": n, "claimed": m}``."""
+        query = (
+            sa.select(handovers.c.status, sa.func.count())
+            .where(handovers.c.status.in_(OPEN_STATUSES))
+            .group_by(handovers.c.status)
+        )
+        with self.engine.connect() as conn:
+            found = {status: count for status, count in conn.execute(query)}
+        return {status: int(found.get(status, 0)) for status in OPEN_STATUSES}
+
     def events(self, handover_id: int) -> List[HandOverEvent]:
         query = (
             handover_events.select().where(handover_events.c.handover_id == handover_id).order_by(handover_events.c.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.agents import AGENTS
+from tests.helpers.agents import AGENTS, Agent
 from tests.helpers.browser import screenshot
 from tests.helpers.conversations import new_conversation, plain_id, say
 
@@ -226,4 +226,53 @@ def test_the_page_reconnects_by_itself_and_catches_up_on_what_it_missed(browser,
     page.locator(f'.queue-item[data-id="{record.id}"] .queue-last', has_text="one more thing").wait_for(
         timeout=LIVE_LIMIT_MS
     )
+    page.context.close()
+
+
+def test_steps_move_cards_in_place_in_queue_order_and_recount_without_fetching_the_queue(browser, server, store):
+    page = live_page(browser, server, "alice")
+    page.wait_for_timeout(500)  # the first load is done
+    fetched = lambda: len([u for u in page.requests if "/agent/api/handovers?status=" in u])  # noqa: E731
+    before = fetched()
+    records = []
+    for _ in range(2):  # two clients ask for a person, one after the other
+        token = new_conversation(server.rasa_url)
+        say(server.rasa_url, token, ASK)
+        records.append(store.open_for(plain_id(token)))
+        page.locator(f'.queue-item[data-id="{records[-1].id}"]').wait_for(timeout=LIVE_LIMIT_MS)
+    first, second = records
+    order = "() => Array.from(document.querySelectorAll('#queue .queue-item')).map(n => Number(n.dataset.id))"
+
+    def counts():
+        return page.evaluate(
+            "() => ['waiting', 'claimed'].map(s => document.querySelector(`[data-status=${s}] .count`).textContent)"
+        )
+
+    def settled(waiting, claimed):
+        expected = [f"({waiting})", f"({claimed})"]
+        page.wait_for_function(
+            "e => ['waiting', 'claimed'].every((s, i) => "
+            "document.querySelector(`[data-status=${s}] .count`).textContent === e[i])",
+            arg=expected,
+            timeout=LIVE_LIMIT_MS,
+        )
+        assert page.title().startswith(f"({waiting}) ") if waiting else not page.title().startswith("(")
+
+    assert page.evaluate(order).index(first.id) < page.evaluate(order).index(second.id)  # oldest first
+    waiting, claimed = len(store.list("waiting")), len(store.list("claimed"))
+    settled(waiting, claimed)
+
+    bob = Agent(server, "bob")
+    bob("POST", f"/handovers/{first.id}/claim")  # on another agent's page: gone from alice's waiting queue
+    page.locator(f'.queue-item[data-id="{first.id}"]').wait_for(state="detached", timeout=LIVE_LIMIT_MS)
+    settled(waiting - 1, claimed + 1)
+    bob("POST", f"/handovers/{first.id}/release")  # back, in its place: before the newer one
+    page.locator(f'.queue-item[data-id="{first.id}"]').wait_for(timeout=LIVE_LIMIT_MS)
+    ids = page.evaluate(order)
+    assert ids.index(first.id) < ids.index(second.id), (ids, counts())
+    settled(waiting, claimed)
+    assert fetched() == before, "the page fetched the queue again for a pushed step"
+    for record in records:
+        bob("POST", f"/handovers/{record.id}/claim")
+        bob("POST", f"/handovers/{record.id}/resolve", {"outcome": "closed"})
     page.context.close()

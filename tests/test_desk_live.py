@@ -112,6 +112,9 @@ async def test_each_step_reaches_every_agent_socket_once_within_a_second(server,
         await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/claim")
         claimed = await page_a.wait_for("handover_claimed", id=record.id)
         assert claimed["by"] == "bob" and claimed["handover"]["claimed_by"] == "bob"
+        # the queue's counts right after the step come with it: a page needs no fetch to recount
+        assert claimed["queue"] == await asyncio.to_thread(store.open_counts)
+        assert claimed["queue"]["claimed"] >= 1
         await page_b.wait_for("handover_yours", handover_id=record.id)  # bob's own pages only
         await asyncio.to_thread(bob, "POST", f"/handovers/{record.id}/release")
         await page_a.wait_for("handover_released", id=record.id)

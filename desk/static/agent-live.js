@@ -5,7 +5,8 @@
    a short-lived ticket from GET /agent/api/socket-ticket, fetched anew for each
    (re)connection. socket.io reconnects by itself; after each connection the page
    catches up on what it missed by fetching the queue and the open conversation
-   again. Nothing polls.
+   again. Nothing polls, and a pushed step changes its card in place: fifty open
+   pages do not fetch the queue at every step.
 
    Attention: the tab title counts waiting clients; a sound (Web Audio, no file)
    and a browser notification for a new hand-over or one raised again, each
@@ -22,7 +23,6 @@
   var TYPING_IDLE_MS = 2500;  // "stopped typing" after this long without a key
   var RETRY_MS = 3000;  // after a refused connection (socket.io retries dropped ones by itself)
   var socket = null;
-  var reloadTimer = null;
   var typing = { handoverId: null, on: false, timer: null };
   var mine = false;
 
@@ -87,26 +87,13 @@
 
   /* --- what is pushed ---------------------------------------------------- */
 
-  /* The queue again, once for a burst of events. */
-  function reloadSoon() {
-    if (reloadTimer) return;
-    reloadTimer = setTimeout(function () {
-      reloadTimer = null;
-      desk.loadQueue().catch(function (e) { desk.notice(e.message); });
-    }, 80);
-  }
-
-  function showCard(h) {
-    if (desk.state.status !== h.status || document.querySelector('.queue-item[data-id="' + h.id + '"]')) return;
-    $("queue").appendChild(desk.card(h));  // at once; the reload puts it in its place
-    $("queue-empty").hidden = true;
-  }
-
+  /* A step of a hand-over (new, claimed, released, resolved, raised again): its card and the counts,
+     in place; the conversation again if it is the one open. */
   function onStep(data) {
     var h = data && data.handover;
     if (!h) return;
-    showCard(h);
-    reloadSoon();
+    desk.place(h);
+    if (data.queue) desk.setCounts(data.queue);
     if (desk.state.openId === h.id) desk.refreshOpen();
   }
 

@@ -15,7 +15,7 @@
   "use strict";
 
   var TICK_MS = 15000;  // the cards' "waiting for" times, counted on the page (no request)
-  var state = { status: "waiting", openId: null, handover: null, shown: [], used: null, usedText: "", waiting: 0 };
+  var state = { status: "waiting", openId: null, handover: null, shown: [], used: null, usedText: "", waiting: 0, versions: {} };
   var hooks = { waitingCount: null, shown: null };  // set by agent-live.js
 
   function $(id) { return document.getElementById(id); }
@@ -71,32 +71,90 @@
 
   /* --- the queue --------------------------------------------------------- */
 
+  /* The queue of the tab shown, fetched whole: at the start, on a change of tab, after the agent's
+     own step, and when the live connection (re)starts; pushed changes go through place(). */
   function loadQueue() {
     var status = state.status;
     return api("GET", "/handovers?status=" + status).then(function (data) {
       if (status !== state.status) return;  // the agent switched tabs meanwhile
       var list = $("queue");
+      var focused = focusedCard();
       clear(list);
-      data.handovers.forEach(function (h) { list.appendChild(card(h)); });
+      data.handovers.forEach(function (h) { seen(h); list.appendChild(card(h)); });
+      refocus(focused);
       $("queue-empty").hidden = data.handovers.length > 0;
-      var tab = document.querySelector('[data-status="' + status + '"] .count');
-      if (tab) tab.textContent = "(" + data.handovers.length + ")";
-      if (status === "waiting") setWaiting(data.handovers.length);
-      else return api("GET", "/handovers?status=waiting").then(function (w) { setWaiting(w.handovers.length); });
+      if (status === "resolved") tabCount("resolved", data.handovers.length);
+      setCounts(data.counts || {});
     });
   }
 
-  function setWaiting(count) {
-    state.waiting = count;
-    var tab = document.querySelector('[data-status="waiting"] .count');
+  function tabCount(status, count) {
+    var tab = document.querySelector('[data-status="' + status + '"] .count');
     if (tab) tab.textContent = "(" + count + ")";
-    if (hooks.waitingCount) hooks.waitingCount(count);
+  }
+
+  /* How many wait and how many are claimed (from the queue's answer, or pushed with each step). */
+  function setCounts(counts) {
+    if (typeof counts.claimed === "number") tabCount("claimed", counts.claimed);
+    if (typeof counts.waiting !== "number") return;
+    state.waiting = counts.waiting;
+    tabCount("waiting", counts.waiting);
+    if (hooks.waitingCount) hooks.waitingCount(counts.waiting);
+  }
+
+  /* A pushed hand-over, changed: its card where it belongs in the tab shown (oldest first; resolved
+     ones newest first), or gone from it, without fetching the queue. An older state of it than one
+     already shown (events of two replicas can cross) changes nothing. */
+  function place(h) {
+    if (!seen(h)) return;
+    var list = $("queue");
+    var old = list.querySelector('.queue-item[data-id="' + h.id + '"]');
+    var focused = focusedCard();
+    if (old) list.removeChild(old);
+    if (h.status === state.status) {
+      var node = card(h);
+      var next = Array.prototype.find.call(list.children, function (other) { return comesBefore(node, other); });
+      list.insertBefore(node, next || null);
+    }
+    refocus(focused);
+    $("queue-empty").hidden = list.children.length > 0;
+    if (state.status === "resolved") tabCount("resolved", list.children.length);
+  }
+
+  function seen(h) {  // false for a state older than the newest seen of this hand-over
+    var at = Date.parse(h.updated_at) || 0;
+    if (at < (state.versions[h.id] || 0)) return false;
+    state.versions[h.id] = at;
+    return true;
+  }
+
+  function comesBefore(a, b) {
+    var resolved = state.status === "resolved";
+    var key = resolved ? "data-resolved" : "data-created";
+    var ka = Number(a.getAttribute(key)), kb = Number(b.getAttribute(key));
+    var ia = Number(a.getAttribute("data-id")), ib = Number(b.getAttribute("data-id"));
+    if (resolved) return ka > kb || (ka === kb && ia > ib);
+    return ka < kb || (ka === kb && ia < ib);
+  }
+
+  /* The keyboard focus stays on a card that is drawn again. */
+  function focusedCard() {
+    var active = document.activeElement;
+    return active && active.classList && active.classList.contains("queue-button") ? active.getAttribute("data-id") : null;
+  }
+
+  function refocus(id) {
+    if (!id) return;
+    var button = document.querySelector('.queue-button[data-id="' + id + '"]');
+    if (button) button.focus();
   }
 
   /* One queue card; its "last client message" and "waiting" lines are updated in place. */
   function card(h) {
     var item = el("li", "queue-item" + (h.id === state.openId ? " open" : ""));
     item.setAttribute("data-id", h.id);
+    item.setAttribute("data-created", Date.parse(h.created_at) || 0);  // the order of place()
+    item.setAttribute("data-resolved", Date.parse(h.resolved_at) || 0);
     var button = el("button", "queue-button");
     button.type = "button";
     button.setAttribute("data-id", h.id);
@@ -415,7 +473,7 @@
 
   window.AgentDesk = {
     state: state, hooks: hooks, api: api, notice: notice, loadQueue: loadQueue, refreshOpen: refreshOpen,
-    openHandover: openHandover, act: act, card: card, setLastMessage: setLastMessage, appendLine: appendLine,
+    openHandover: openHandover, act: act, place: place, setCounts: setCounts, setLastMessage: setLastMessage, appendLine: appendLine,
     appendNote: appendNote, duration: duration,
   };
 
