@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -114,14 +113,7 @@ def machine() -> Dict[str, Any]:
 def script_edit_retrains() -> bool:
     """Does changing a script's wording or link change the model's fingerprint?"""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for name in model_mod.TRAINING_INPUTS + ("toolkit",):
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, root / name)
-            elif source.is_file():
-                (root / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(source, root / name)
+        root = model_mod.copy_inputs(Path(tmp), ROOT)
         before = model_mod.fingerprint(root)
         library = root / "toolkit" / "client_toolkit.yml"
         library.write_text(library.read_text().replace("click here", "click this link") + "\n# edited\n")

@@ -23,7 +23,7 @@ from sanic.response import HTTPResponse
 from channels import ratings
 from desk import conversation as conv
 from desk import live, views
-from desk.context import OFF_MESSAGE, Desk
+from desk.context import Desk, calling_agent, refusal
 from handover.records import (
     FEEDBACK_ACTIONS,
     FEEDBACK_EDITED,
@@ -40,11 +40,14 @@ from handover.records import (
 from insights import metrics
 from toolkit import names
 from toolkit.served import get_library
-from web.http import ApiError, error_response, json_object, json_response
+from web.http import ApiError, json_object, json_response
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4000
+NEEDS_CREDENTIAL = (
+    "an agent credential is required: send 'Authorization: Bearer <token>', or log in on the agent page (/agent/)"
+)
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
@@ -54,29 +57,24 @@ def agent_only_for(desk: Desk) -> Callable[[Handler], Handler]:
     def agent_only(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            if not desk.auth.enabled:
-                return _refuse(403, OFF_MESSAGE)
-            agent = desk.auth.authenticate(request)
-            if agent is None:
-                return _refuse(
-                    401,
-                    "an agent credential is required: send 'Authorization: Bearer <token>', "
-                    "or log in on the agent page (/agent/)",
-                )
+            try:
+                agent = calling_agent(desk, request, NEEDS_CREDENTIAL)
+            except ApiError as e:
+                return refusal(e.status, e.message)
             try:
                 return await handler(request, agent, *args, **kwargs)
             except ApiError as e:
-                return _refuse(e.status, e.message, **e.extra)
+                return refusal(e.status, e.message, **e.extra)
             except HandOverNotFound as e:
-                return _refuse(404, str(e))
+                return refusal(404, str(e))
             except HandOverConflict as e:
                 current = e.handover.to_dict() if e.handover else None
                 if current:
                     current.pop("transcript", None)
-                return _refuse(409, str(e), handover=current)
+                return refusal(409, str(e), handover=current)
             except Exception:  # noqa: BLE001 - say so as JSON; the log has the details
                 logger.exception("agent desk: %s %s by %s failed", request.method, request.path, agent)
-                return _refuse(500, "the request failed on the server (the server log has the details); try again")
+                return refusal(500, "the request failed on the server (the server log has the details); try again")
 
         return wrapped
 
@@ -357,10 +355,3 @@ def _normalized(text: str) -> str:
 
 def _rasa_agent_or_none(request: Request) -> Any:
     return getattr(request.app.ctx, "agent", None)
-
-
-def _refuse(status: int, message: str, **extra: Any) -> HTTPResponse:
-    resp = error_response(status, message, **extra)
-    if status == 401:
-        resp.headers["WWW-Authenticate"] = 'Bearer realm="agent desk"'
-    return resp

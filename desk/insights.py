@@ -25,14 +25,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.auth import COOKIE_NAME
-from desk.context import OFF_MESSAGE, Desk
+from desk.context import OFF_MESSAGE, Desk, calling_agent, refusal
 from insights import figures, observe
 from insights.period import PeriodError, parse_period
 from insights.table import FieldsError, chosen_fields, to_csv
 from settings.insights import InsightsSettings
 from web.files import add_static_route
 from web.headers import page_headers
-from web.http import error_response, json_response
+from web.http import ApiError, error_response, json_response
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +62,10 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[InsightsSettings] =
     observe.install(desk.store)
 
     def refused(request: Request) -> Optional[HTTPResponse]:
-        if not desk.auth.enabled:
-            return error_response(403, OFF_MESSAGE)
-        if desk.auth.authenticate(request) is None:
-            resp = error_response(401, NEEDS_CREDENTIAL)
-            resp.headers["WWW-Authenticate"] = 'Bearer realm="agent desk"'
-            return resp
+        try:
+            calling_agent(desk, request, NEEDS_CREDENTIAL)
+        except ApiError as e:
+            return refusal(e.status, e.message)
         return None
 
     async def compute(request: Request) -> Dict[str, Any]:

@@ -19,7 +19,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from desk.context import OFF_MESSAGE, Desk
+from desk.context import Desk, calling_agent
 from handover.presence import CHOICES, EXPIRY, IDLE, PresenceBook
 from handover.records import now
 from web.http import ApiError, error_response, json_object, json_response
@@ -30,18 +30,10 @@ HEARTBEAT_SECONDS = 20
 def add_routes(bp: Blueprint, desk: Desk) -> None:
     book = PresenceBook(desk.store)
 
-    def caller(request: Request) -> str:
-        if not desk.auth.enabled:
-            raise ApiError(403, OFF_MESSAGE)
-        agent = desk.auth.authenticate(request)
-        if agent is None:
-            raise ApiError(401, "an agent credential is required: log in on the agent page (/agent/)")
-        return agent
-
     @bp.route("/api/presence", methods=["POST"])
     async def heartbeat(request: Request) -> HTTPResponse:
         try:
-            agent = caller(request)
+            agent = calling_agent(desk, request)
             body = json_object(request.body)
             if body.get("leaving") is True:
                 await asyncio.to_thread(book.leave, agent)
@@ -59,7 +51,7 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
     @bp.route("/api/presence", methods=["GET"])
     async def everyone(request: Request) -> HTTPResponse:
         try:
-            caller(request)
+            calling_agent(desk, request)
         except ApiError as e:
             return error_response(e.status, e.message, **e.extra)
         found = await asyncio.to_thread(book.everyone, now(), list(desk.settings.agents))

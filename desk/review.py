@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.auth import COOKIE_NAME
-from desk.context import OFF_MESSAGE, Desk
+from desk.context import Desk, calling_agent
 from desk.pages import PAGE_CSP, STATIC_DIR
 from review import export as export_mod
 from review.gather import Gatherer
@@ -55,11 +55,10 @@ def add_routes(bp: Blueprint, desk: Desk, settings: Optional[ReviewSettings] = N
     def reviewer_only(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
         @functools.wraps(handler)
         async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            if not desk.auth.enabled:
-                return error_response(403, OFF_MESSAGE)
-            agent = desk.auth.authenticate(request)
-            if agent is None:
-                return error_response(401, "an agent credential is required: log in on the agent page (/agent/)")
+            try:
+                agent = calling_agent(desk, request)
+            except ApiError as e:
+                return error_response(e.status, e.message)
             if not review.may_review(agent):
                 return error_response(403, f"{agent} may not review: {REVIEWERS} names the agents who may")
             try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -259,35 +259,24 @@ class HandOverStore(Database):
 
     def waiting_since_before(self, cutoff: datetime) -> List[HandOver]:
         """Waiting hand-overs created before ``cutoff`` whose client was not told yet."""
-        query = (
-            handovers.select()
-            .where(
-                handovers.c.status == STATUS_WAITING,
-                handovers.c.created_at < cutoff,
-                handovers.c.client_notified_at.is_(None),
-            )
-            .order_by(handovers.c.created_at)
-        )
-        with self.engine.connect() as conn:
-            return [_from_row(r) for r in conn.execute(query).mappings()]
+        return self._created_before(cutoff, (STATUS_WAITING,), handovers.c.client_notified_at)
 
     def mark_client_notified(self, handover_id: int, follow_up: str, waited_seconds: float) -> bool:
         """Record that the client was told what happens next; True for the one caller that wins."""
         at = now()
         with self.engine.begin() as conn:
-            changed = conn.execute(
-                handovers.update()
-                .where(
-                    handovers.c.id == handover_id,
-                    handovers.c.status == STATUS_WAITING,
-                    handovers.c.client_notified_at.is_(None),
-                )
-                .values(client_notified_at=at, follow_up=follow_up, updated_at=at)
-            ).rowcount
+            changed = _set_once_while_waiting(
+                conn,
+                handover_id,
+                handovers.c.client_notified_at,
+                client_notified_at=at,
+                follow_up=follow_up,
+                updated_at=at,
+            )
             if changed:
                 detail = {"follow_up": follow_up, "waited_seconds": round(waited_seconds)}
                 _add_event(conn, handover_id, "assistant", "timeout_notice", detail, at)
-        return bool(changed)
+        return changed
 
     def add_event(self, handover_id: int, actor: str, kind: str, detail: Dict[str, Any]) -> None:
         with self.engine.begin() as conn:
@@ -307,38 +296,17 @@ class HandOverStore(Database):
 
     def unannounced_before(self, cutoff: datetime) -> List[HandOver]:
         """Open hand-overs created before ``cutoff`` that no agent page was told of (the safety net)."""
-        query = handovers.select().where(
-            handovers.c.status.in_(OPEN_STATUSES),
-            handovers.c.created_at < cutoff,
-            handovers.c.announced_at.is_(None),
-        )
-        with self.engine.connect() as conn:
-            return [_from_row(r) for r in conn.execute(query.order_by(handovers.c.created_at)).mappings()]
+        return self._created_before(cutoff, OPEN_STATUSES, handovers.c.announced_at)
 
     def unraised_waiting_before(self, cutoff: datetime) -> List[HandOver]:
         """Waiting hand-overs created before ``cutoff`` that were not raised again yet."""
-        query = handovers.select().where(
-            handovers.c.status == STATUS_WAITING,
-            handovers.c.created_at < cutoff,
-            handovers.c.reraised_at.is_(None),
-        )
-        with self.engine.connect() as conn:
-            return [_from_row(r) for r in conn.execute(query.order_by(handovers.c.created_at)).mappings()]
+        return self._created_before(cutoff, (STATUS_WAITING,), handovers.c.reraised_at)
 
     def mark_reraised(self, handover_id: int, waited_seconds: float) -> Optional[HandOver]:
         """Raise a still-waiting hand-over again; the hand-over for the one caller that wins, else None."""
         at = now()
         with self.engine.begin() as conn:
-            changed = conn.execute(
-                handovers.update()
-                .where(
-                    handovers.c.id == handover_id,
-                    handovers.c.status == STATUS_WAITING,
-                    handovers.c.reraised_at.is_(None),
-                )
-                .values(reraised_at=at)
-            ).rowcount
-            if not changed:
+            if not _set_once_while_waiting(conn, handover_id, handovers.c.reraised_at, reraised_at=at):
                 return None
             _add_event(conn, handover_id, "assistant", "reraised", {"waited_seconds": round(waited_seconds)}, at)
             return _require(conn, handover_id)
@@ -359,8 +327,30 @@ class HandOverStore(Database):
         found.last_client_text, found.last_client_at = masked, at
         return found
 
+    def _created_before(self, cutoff: datetime, statuses: Iterable[str], unset: Any) -> List[HandOver]:
+        """Hand-overs in one of ``statuses``, created before ``cutoff``, whose column ``unset`` is still
+        empty; oldest first."""
+        query = (
+            handovers.select()
+            .where(handovers.c.status.in_(statuses), handovers.c.created_at < cutoff, unset.is_(None))
+            .order_by(handovers.c.created_at)
+        )
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(query).mappings()]
+
 
 # --- helpers ----------------------------------------------------------------
+
+
+def _set_once_while_waiting(conn: Connection, handover_id: int, unset: Any, **values: Any) -> bool:
+    """One conditional UPDATE: ``values`` on a still-waiting hand-over whose column ``unset`` is
+    empty; True for the one caller that wins."""
+    changed = conn.execute(
+        handovers.update()
+        .where(handovers.c.id == handover_id, handovers.c.status == STATUS_WAITING, unset.is_(None))
+        .values(**values)
+    ).rowcount
+    return bool(changed)
 
 
 def _why_not(current: HandOver, agent: str, verb: str) -> str:

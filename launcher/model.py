@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -42,6 +43,19 @@ def _files(paths: Iterable[str], root: Path) -> List[Path]:
         elif path.is_dir():
             found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in (".yml", ".yaml", ".py"))
     return found
+
+
+def copy_inputs(dest: Path, root: Path = ROOT) -> Path:
+    """Copies what a model depends on, and the macro library (``toolkit/``), from ``root`` into
+    ``dest``: a tree in which to try what an edit does to the fingerprint."""
+    for name in TRAINING_INPUTS + ("toolkit",):
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        elif source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, dest / name)
+    return dest
 
 
 def fingerprint(root: Path = ROOT) -> str:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real domain, a throw-away PostgreSQL database, the desk assistant, Chromium, a throw-away store.
+"""Shared fixtures: the real domain, a throw-away PostgreSQL database, the desk assistant, an
+assistant of a module's own settings, Chromium, a throw-away store.
 
 The helpers the tests share are in tests/helpers/.
 """
@@ -89,6 +90,18 @@ def bob(server):
     from tests.helpers.agents import Agent
 
     return Agent(server, "bob")
+
+
+# An assistant of a test module's own ``settings`` fixture, its log files in ``log_dir``.
+@pytest.fixture(scope="module")
+def log_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="module")
+def assistant(settings, log_dir):
+    with running_assistant(settings, log_dir) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,14 @@ def log_in(browser, server, name="alice"):
     return page
 
 
+def take_the_offer(chat, store):
+    """The client in ``chat`` tells a concern and takes the offer of a person: the open hand-over."""
+    send(chat, CONCERN)
+    chat.locator(".tk-choice", has_text=OFFER).click()
+    chat.locator(".tk-banner-handover").wait_for(state="visible", timeout=20000)
+    return store.open_for(plain_id(chat.evaluate("localStorage.getItem('tk-chat-session')")))
+
+
 def server_event(page, event, data):
     page.evaluate(
         "([event, data]) => ToolkitChat.chats[0].socket.listeners(event).forEach((f) => f(data))", [event, data]
@@ -101,10 +109,7 @@ def test_the_agent_log_in_page_passes_axe_also_after_a_wrong_token(browser, serv
 
 
 def test_the_agent_page_with_a_hand_over_open_passes_axe(browser, server, store, chat):
-    send(chat, CONCERN)
-    chat.locator(".tk-choice", has_text=OFFER).click()
-    chat.locator(".tk-banner-handover").wait_for(state="visible", timeout=20000)
-    handover = store.open_for(plain_id(chat.evaluate("localStorage.getItem('tk-chat-session')")))
+    handover = take_the_offer(chat, store)
     page = log_in(browser, server)
     assert_accessible(page)  # the queue
     page.locator(f'.queue-button[data-id="{handover.id}"]').click()
@@ -186,10 +191,7 @@ def tab_to(page, target, limit=80):
 
 
 def test_an_agent_claims_replies_and_resolves_with_the_keyboard_alone(browser, server, store, chat):
-    send(chat, CONCERN)
-    chat.locator(".tk-choice", has_text=OFFER).click()
-    chat.locator(".tk-banner-handover").wait_for(state="visible", timeout=20000)
-    handover = store.open_for(plain_id(chat.evaluate("localStorage.getItem('tk-chat-session')")))
+    handover = take_the_offer(chat, store)
     page = log_in(browser, server)
     item = page.locator(f'.queue-button[data-id="{handover.id}"]')
     item.wait_for(timeout=20000)

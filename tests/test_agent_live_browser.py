@@ -20,8 +20,10 @@ ASK = "I want to talk to a human"
 LIVE_LIMIT_MS = 1000  # "within 1 s": the limit of the waits below, not a measurement
 
 
-def live_page(browser, server, name):
+def live_page(browser, server, name, init_script=None):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.requests = []
     page.on("request", lambda r: page.requests.append(r.url))
@@ -33,6 +35,13 @@ def live_page(browser, server, name):
     return page
 
 
+def ask_for_a_person(server, store):
+    """A new client asks for a person: the conversation's token and its open hand-over."""
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, ASK)
+    return token, store.open_for(plain_id(token))
+
+
 def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(browser, server, store):
     page = live_page(browser, server, "alice")
     page.wait_for_timeout(500)
@@ -40,9 +49,7 @@ def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(brows
     page.wait_for_timeout(4000)  # longer than the old 3 s poll
     assert len([u for u in page.requests if "/agent/api/handovers" in u]) == before, "the page polls"
 
-    token = new_conversation(server.rasa_url)
-    say(server.rasa_url, token, ASK)
-    record = store.open_for(plain_id(token))
+    token, record = ask_for_a_person(server, store)
     card = page.locator(f'.queue-button[data-id="{record.id}"]')
     card.wait_for(timeout=LIVE_LIMIT_MS)  # no reload, under a second
     waiting = len(store.list("waiting"))
@@ -76,9 +83,7 @@ def test_a_hand_over_and_the_client_s_messages_appear_live_without_polling(brows
 
 def test_a_claim_on_one_page_shows_on_another_agent_s_page_at_once(browser, server, store):
     alice, bob = live_page(browser, server, "alice"), live_page(browser, server, "bob")
-    token = new_conversation(server.rasa_url)
-    say(server.rasa_url, token, ASK)
-    record = store.open_for(plain_id(token))
+    token, record = ask_for_a_person(server, store)
     for page in (alice, bob):
         page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=LIVE_LIMIT_MS)
     bob.locator(f'.queue-button[data-id="{record.id}"]').click()
@@ -94,9 +99,7 @@ def test_a_claim_on_one_page_shows_on_another_agent_s_page_at_once(browser, serv
 
 def test_notes_are_shared_live_and_never_shown_to_the_client(browser, server, store):
     alice, bob = live_page(browser, server, "alice"), live_page(browser, server, "bob")
-    token = new_conversation(server.rasa_url)
-    say(server.rasa_url, token, ASK)
-    record = store.open_for(plain_id(token))
+    token, record = ask_for_a_person(server, store)
     for page in (alice, bob):
         page.locator(f'.queue-button[data-id="{record.id}"]').click()
         page.wait_for_selector(f"#h-title:has-text('#{record.id}')")
@@ -115,9 +118,7 @@ def test_notes_are_shared_live_and_never_shown_to_the_client(browser, server, st
 
 def test_the_keyboard_shortcuts_move_open_claim_and_stay_quiet_while_typing(browser, server, store):
     page = live_page(browser, server, "bob")
-    token = new_conversation(server.rasa_url)
-    say(server.rasa_url, token, ASK)
-    record = store.open_for(plain_id(token))
+    token, record = ask_for_a_person(server, store)
     page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=5000)
     assert page.locator(".shortcuts dt").count() >= 8  # listed on the page
     page.click("h1")
@@ -168,13 +169,7 @@ def test_opted_in_agents_hear_and_see_a_new_hand_over_and_one_raised_again(brows
     from handover.records import now
     from handover.schema import handovers
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(SPIES)
-    page = context.new_page()
-    page.goto(f"{server.rasa_url}/agent/")
-    page.fill("#token", AGENTS["bob"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("#live.on", timeout=15000)
+    page = live_page(browser, server, "bob", init_script=SPIES)
     assert not page.is_checked("#opt-sound") and not page.is_checked("#opt-notify")  # opt-in: off at first
     page.check("#opt-sound")
     page.check("#opt-notify")
@@ -183,9 +178,7 @@ def test_opted_in_agents_hear_and_see_a_new_hand_over_and_one_raised_again(brows
     assert page.is_checked("#opt-sound") and page.is_checked("#opt-notify")  # remembered
     beeps = page.evaluate("window.__beeps")
 
-    token = new_conversation(server.rasa_url)
-    say(server.rasa_url, token, ASK)
-    record = store.open_for(plain_id(token))
+    token, record = ask_for_a_person(server, store)
     page.locator(f'.queue-button[data-id="{record.id}"]').wait_for(timeout=LIVE_LIMIT_MS)
     assert "A client is waiting for an agent" in page.evaluate("window.__notified")
     assert page.evaluate("window.__beeps") > beeps
@@ -203,16 +196,14 @@ def test_opted_in_agents_hear_and_see_a_new_hand_over_and_one_raised_again(brows
     assert [e.kind for e in store.events(record.id)].count("reraised") == 1
     page.wait_for_timeout(1500)
     assert page.evaluate("window.__notified").count("A client is still waiting for an agent") == 1  # once
-    context.close()
+    page.context.close()
 
 
 def test_the_page_reconnects_by_itself_and_catches_up_on_what_it_missed(browser, server, store):
     page = live_page(browser, server, "alice")
     page.evaluate("window.AgentDesk.socket.disconnect()")  # gone for a while: it misses what happens
     page.wait_for_selector("#live.off")
-    token = new_conversation(server.rasa_url)
-    say(server.rasa_url, token, ASK)
-    record = store.open_for(plain_id(token))
+    token, record = ask_for_a_person(server, store)
     page.wait_for_timeout(1500)
     assert page.locator(f'.queue-button[data-id="{record.id}"]').count() == 0  # missed, not polled
     page.evaluate("window.AgentDesk.socket.connect()")

@@ -32,12 +32,6 @@ def settings(tmp_path_factory):
     return local_settings(tmp_path_factory.mktemp("state"), operator_token=TOKEN)
 
 
-@pytest.fixture(scope="module")
-def assistant(settings, tmp_path_factory):
-    with running_assistant(settings, tmp_path_factory.mktemp("logs")) as running:
-        yield running
-
-
 CONVERSATIONS: dict = {}
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from channels.validation import MAX_MESSAGE_CHARS, clean_text, client_message
 from tests.helpers.conversations import new_conversation, post_json, say
-from tests.helpers.servers import local_settings, running_assistant
+from tests.helpers.servers import local_settings
 from tests.helpers.socketio_client import ChatClient
 from web.http import MAX_BODY_BYTES, ApiError, parse_json_body
 
@@ -111,12 +111,6 @@ def test_acceptable_messages_are_cleaned_not_refused(raw, cleaned):
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     return local_settings(tmp_path_factory.mktemp("state"))
-
-
-@pytest.fixture(scope="module")
-def assistant(settings, tmp_path_factory):
-    with running_assistant(settings, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 WORDS = (

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from handover.schema import Database, client_ratings
+from handover.schema import client_ratings
 from insights.keeper import SummaryKeeper
 from tests.helpers.agents import AGENTS, agent_env, call
 from tests.helpers.conversations import new_conversation, plain_id, say
@@ -32,15 +32,8 @@ def server(tmp_path_factory):
         yield running.settings
 
 
-@pytest.fixture(scope="module")
-def db(server):
-    db = Database(server.handover_db_url)
-    yield db
-    db.dispose()
-
-
-def rated_rows(db):
-    with db.engine.connect() as conn:
+def rated_rows(store):
+    with store.engine.connect() as conn:
         return conn.execute(sa.select(client_ratings.c.step, client_ratings.c.helpful, client_ratings.c.comment)).all()
 
 
@@ -48,12 +41,12 @@ def rate(server, body):
     return call(f"{server.rasa_url}/webhooks/rest/rating", "POST", body)[:2]
 
 
-def test_a_rest_answer_is_counted_and_can_be_rated_once_and_changed(server, db, alice):
+def test_a_rest_answer_is_counted_and_can_be_rated_once_and_changed(server, store, alice):
     token = new_conversation(server.rasa_url)
     replies = say(server.rasa_url, token, CONCERN)
     marked = [r for r in replies if "rate" in r]
     assert len(marked) == 1 and "click here" in marked[0]["text"], replies  # the script, not the offer after it
-    facts = SummaryKeeper(db).get(plain_id(token))
+    facts = SummaryKeeper(store).get(plain_id(token))
     assert facts is not None and facts.messages == 1 and facts.answers == 1
     assert facts.macros == {"toolkit_specific_concern": {"scripts": 1, "links": 1}}
 
@@ -62,17 +55,17 @@ def test_a_rest_answer_is_counted_and_can_be_rated_once_and_changed(server, db, 
     assert status == 201 and answer["rating"]["helpful"] is True, answer
     status, answer = rate(server, {"sender": token, "step": step, "helpful": False, "comment": "mail me: a@b.example"})
     assert status == 201, answer
-    assert rated_rows(db) == [(step.split(".")[0], False, "mail me: [email]")]
+    assert rated_rows(store) == [(step.split(".")[0], False, "mail me: [email]")]
 
     totals = alice("GET", "/insights?period=7d")["totals"]
     assert totals["conversations"] == 1 and totals["outcomes"]["in_progress"] == 1
     assert totals["csat"]["bot_only"] == {"score": 0.0, "ratings": 1, "helpful": 0, "response_rate": 1.0}
 
 
-def test_ratings_that_cannot_be_taken_get_a_clear_4xx_and_nothing_is_written(server, db):
+def test_ratings_that_cannot_be_taken_get_a_clear_4xx_and_nothing_is_written(server, store):
     token, other = new_conversation(server.rasa_url), new_conversation(server.rasa_url)
     step = [r for r in say(server.rasa_url, token, CONCERN) if "rate" in r][0]["rate"]["step"]
-    before = rated_rows(db)
+    before = rated_rows(store)
     forged = plain_id(token) + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
     cases = [
         ({"sender": forged, "step": step, "helpful": True}, 403, "not a conversation token"),
@@ -88,10 +81,10 @@ def test_ratings_that_cannot_be_taken_get_a_clear_4xx_and_nothing_is_written(ser
         assert got == status and words in answer["error"], (body, got, answer)
     got, answer = call(f"{server.rasa_url}/webhooks/rest/rating", "POST", raw=b"{not json")[:2]
     assert got == 400 and "not valid JSON" in answer["error"]
-    assert rated_rows(db) == before
+    assert rated_rows(store) == before
 
 
-def test_the_widget_shape_marks_answers_and_a_resolution_and_takes_ratings_over_socketio(server, db, alice):
+def test_the_widget_shape_marks_answers_and_a_resolution_and_takes_ratings_over_socketio(server, store, alice):
     async def chat():
         async with ChatClient(server.rasa_url) as client:
             saved: asyncio.Queue = asyncio.Queue()

@@ -15,20 +15,8 @@ from settings.read import SettingsError
 from tests.helpers.paths import ROOT
 
 
-def copy_inputs(tmp_path):
-    for name in model.TRAINING_INPUTS:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        elif source.is_file():
-            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, tmp_path / name)
-    shutil.copytree(ROOT / "toolkit", tmp_path / "toolkit")
-    return tmp_path
-
-
 def test_the_model_fingerprint_follows_config_domain_and_data_only(tmp_path):
-    root = copy_inputs(tmp_path)
+    root = model.copy_inputs(tmp_path, ROOT)
     first = model.fingerprint(root)
     assert model.fingerprint(root) == first  # stable: a second run does not retrain
 

@@ -14,10 +14,9 @@ import uuid
 import pytest
 
 from handover.store import HandOverStore
-from settings.launch import LaunchSettings
-from tests.helpers.agents import AGENTS, agent_env, call
+from tests.helpers.agents import AGENTS, call
 from tests.helpers.conversations import new_conversation, plain_id
-from tests.helpers.servers import free_port, running_assistant
+from tests.helpers.servers import running_replicas
 from tests.helpers.services import REDIS_URL, require, throwaway_postgres_database
 
 pytestmark = pytest.mark.e2e
@@ -29,28 +28,15 @@ LIVE_LIMIT_MS = 1000
 def replicas(tmp_path_factory):
     require("Redis", REDIS_URL)
     prefix = "toolkitlive" + uuid.uuid4().hex[:10]
-    action_port = free_port()
     with throwaway_postgres_database() as db_url:
-        shared = {"TRACKER_DB_URL": db_url, "HANDOVER_DB_URL": db_url, "LOCK_STORE_URL": REDIS_URL}
-
-        def settings(name, servers):
-            values = LaunchSettings.from_env(
-                {
-                    **shared,
-                    "LOCK_STORE_PREFIX": prefix,
-                    "ASSISTANT_SERVERS": servers,
-                    "RASA_PORT": str(free_port()),
-                    "ACTION_PORT": str(action_port),
-                    "ASSISTANT_STATE_DIR": str(tmp_path_factory.mktemp(name)),
-                    "ASSISTANT_SECRET_KEY": "live-replicas-test-key-" + "k" * 32,
-                }
-            )
-            values.env = agent_env()
-            return values
-
-        with running_assistant(settings("a", "actions rasa"), tmp_path_factory.mktemp("la")) as first:
-            with running_assistant(settings("b", "rasa"), tmp_path_factory.mktemp("lb")) as second:
-                yield first.settings, second.settings, db_url
+        env = {
+            "TRACKER_DB_URL": db_url,
+            "HANDOVER_DB_URL": db_url,
+            "LOCK_STORE_URL": REDIS_URL,
+            "LOCK_STORE_PREFIX": prefix,
+        }
+        with running_replicas(env, tmp_path_factory, "live-replicas-test-key-" + "k" * 32) as (first, second):
+            yield first.settings, second.settings, db_url
 
 
 def say(server, token, text):

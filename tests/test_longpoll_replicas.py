@@ -13,27 +13,13 @@ import uuid
 import pytest
 
 from handover.store import HandOverStore
-from settings.launch import LaunchSettings
-from tests.helpers.agents import Agent, agent_env
+from tests.helpers.agents import Agent
 from tests.helpers.conversations import new_conversation, plain_id, say
 from tests.helpers.longpoll import Waiting, updates
-from tests.helpers.servers import free_port, running_assistant
+from tests.helpers.servers import running_replicas
 from tests.helpers.services import REDIS_URL, require, throwaway_postgres_database
 
 pytestmark = pytest.mark.e2e
-
-
-def replica(env, state_dir, action_port, servers):
-    return LaunchSettings.from_env(
-        {
-            **env,
-            "ASSISTANT_SERVERS": servers,
-            "RASA_PORT": str(free_port()),
-            "ACTION_PORT": str(action_port),
-            "ASSISTANT_STATE_DIR": str(state_dir),
-            "ASSISTANT_SECRET_KEY": "longpoll-replicas-key-" + "k" * 32,
-        }
-    )
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +32,8 @@ def replicas(tmp_path_factory):
             "LOCK_STORE_URL": REDIS_URL,
             "LOCK_STORE_PREFIX": f"toolkitlongpoll{uuid.uuid4().hex[:10]}",
         }
-        action_port = free_port()
-        first = replica(env, tmp_path_factory.mktemp("lp-a"), action_port, "actions rasa")
-        second = replica(env, tmp_path_factory.mktemp("lp-b"), action_port, "rasa")
-        for settings in (first, second):
-            settings.env = agent_env()
-        with running_assistant(first, tmp_path_factory.mktemp("lp-la")) as a:
-            with running_assistant(second, tmp_path_factory.mktemp("lp-lb")) as b:
-                yield a.settings, b.settings, db_url
+        with running_replicas(env, tmp_path_factory, "longpoll-replicas-key-" + "k" * 32, name="lp-") as (a, b):
+            yield a.settings, b.settings, db_url
 
 
 def test_a_client_waiting_on_one_replica_gets_the_agent_working_on_the_other(replicas):

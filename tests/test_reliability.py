@@ -59,17 +59,6 @@ def settings(tmp_path_factory):
     return local_settings(tmp_path_factory.mktemp("state"), operator_token=OPERATOR_TOKEN)
 
 
-@pytest.fixture(scope="module")
-def log_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("logs")
-
-
-@pytest.fixture(scope="module")
-def assistant(settings, log_dir):
-    with running_assistant(settings, log_dir) as running:
-        yield running
-
-
 async def test_50_conversations_of_20_messages_at_once_keep_order_and_lose_nothing(assistant, settings, log_dir):
     import aiohttp
 

@@ -19,9 +19,9 @@ import pytest
 from handover.store import HandOverStore
 from settings.launch import LaunchSettings
 from settings.read import SettingsError
-from tests.helpers.agents import Agent, agent_env
+from tests.helpers.agents import Agent
 from tests.helpers.conversations import new_conversation, plain_id, post_json, say
-from tests.helpers.servers import free_port, running_assistant
+from tests.helpers.servers import running_replicas
 from tests.helpers.services import RABBITMQ_URL, REDIS_URL, require, throwaway_postgres_database
 from tests.helpers.socketio_client import ChatClient
 
@@ -62,32 +62,13 @@ def services():
         _remove_redis_keys(f"toolkittest{suffix}")
 
 
-def replica_settings(env, state_dir, action_port, servers):
-    """A replica's settings, from the documented environment variables only."""
-    return LaunchSettings.from_env(
-        {
-            **env,
-            "ASSISTANT_SERVERS": servers,
-            "RASA_PORT": str(free_port()),
-            "ACTION_PORT": str(action_port),
-            "ASSISTANT_STATE_DIR": str(state_dir),
-            "RASA_OPERATOR_TOKEN": OPERATOR_TOKEN,
-            "ASSISTANT_SECRET_KEY": "scale-out-test-key-" + "k" * 32,
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def replicas(services, tmp_path_factory):
-    action_port = free_port()
-    first_settings = replica_settings(services, tmp_path_factory.mktemp("a"), action_port, "actions rasa")
-    second_settings = replica_settings(services, tmp_path_factory.mktemp("b"), action_port, "rasa")
-    for settings in (first_settings, second_settings):  # the agent side on too, for the desk across replicas
-        settings.env = agent_env()
-    # the action server and replica A, then replica B: ASSISTANT_SERVERS=rasa, the same action server
-    with running_assistant(first_settings, tmp_path_factory.mktemp("la")) as first:
-        with running_assistant(second_settings, tmp_path_factory.mktemp("lb")) as second:
-            yield first, second
+    # the action server and replica A, then replica B: ASSISTANT_SERVERS=rasa, the same action server;
+    # the agent side on too, for the desk across replicas
+    env = {**services, "RASA_OPERATOR_TOKEN": OPERATOR_TOKEN}
+    with running_replicas(env, tmp_path_factory, "scale-out-test-key-" + "k" * 32) as (first, second):
+        yield first, second
 
 
 def test_one_conversation_alternating_between_two_replicas_is_whole_and_in_order(replicas, services):

@@ -13,7 +13,7 @@ from channels.identity import ConversationIds, SecretKeyError
 from settings.launch import LaunchSettings, cors_origins
 from settings.read import SettingsError
 from tests.helpers.conversations import new_conversation, plain_id, post_json, say
-from tests.helpers.servers import local_settings, running_assistant
+from tests.helpers.servers import local_settings
 from tests.helpers.socketio_client import ChatClient
 
 OPERATOR_TOKEN = "sec-operator-" + uuid.uuid4().hex
@@ -83,17 +83,6 @@ def settings(tmp_path_factory):
         secret_key=SECRET_KEY,
         cors=[ALLOWED_ORIGIN],
     )
-
-
-@pytest.fixture(scope="module")
-def log_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("logs")
-
-
-@pytest.fixture(scope="module")
-def assistant(settings, log_dir):
-    with running_assistant(settings, log_dir) as running:
-        yield running
 
 
 def tracker(settings, conversation_id):
