@@ -227,9 +227,7 @@ def test_steps_move_cards_in_place_in_queue_order_and_recount_without_fetching_t
     before = fetched()
     records = []
     for _ in range(2):  # two clients ask for a person, one after the other
-        token = new_conversation(server.rasa_url)
-        say(server.rasa_url, token, ASK)
-        records.append(store.open_for(plain_id(token)))
+        records.append(ask_for_a_person(server, store)[1])
         page.locator(f'.queue-item[data-id="{records[-1].id}"]').wait_for(timeout=LIVE_LIMIT_MS)
     first, second = records
     order = "() => Array.from(document.querySelectorAll('#queue .queue-item')).map(n => Number(n.dataset.id))"
