@@ -16,10 +16,12 @@ talk to a human").
 
 Two loads, each on a fresh assistant:
 
-- **paced** (the target's): the conversations start over ``--ramp`` seconds,
-  and each client takes ``--pause`` seconds (drawn evenly from a range,
-  seeded) to write its next message after the last answer came, as people in
-  a live chat do;
+- **paced** (the target's): the conversations start over ``--ramp`` seconds
+  (60: 3.3 new hand-overs a second, where a desk whose chats last ten minutes
+  sees one every 3 s at 200 open), and each client takes ``--pause`` seconds
+  (drawn evenly from a range, seeded) to write its next message after the
+  last answer came, as people in a live chat do; all conversations are open
+  at once for a while;
 - **burst** (``--burst``, and the second load of ``python -m bench``): every
   conversation at once, each next message the moment the last is answered.
   With 200 messages always in flight the replica is saturated, so the wait
@@ -65,8 +67,8 @@ class Load:
 
     pages: int = 50
     conversations: int = 200
-    messages: int = 5
-    ramp: float = 30.0
+    messages: int = 6
+    ramp: float = 60.0
     pause: Tuple[float, float] = (5.0, 15.0)
     seed: int = 16
 
@@ -296,8 +298,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=50, help="agent pages connected")
     parser.add_argument("--conversations", type=int, default=200, help="client conversations open at once")
-    parser.add_argument("--messages", type=int, default=5, help="messages each conversation sends into its hand-over")
-    parser.add_argument("--ramp", type=float, default=30.0, help="seconds over which the conversations start")
+    parser.add_argument("--messages", type=int, default=6, help="messages each conversation sends into its hand-over")
+    parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which the conversations start")
     parser.add_argument(
         "--pause", type=float, nargs=2, default=(5.0, 15.0), metavar=("MIN", "MAX"),
         help="seconds a client takes to write its next message (drawn evenly from MIN to MAX)",
