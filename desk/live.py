@@ -143,6 +143,14 @@ class LiveDesk:
             if only is None or handover.id == only.id:
                 await client_live.push_queue_position(handover.conversation_id, position)
 
+    async def client_resumed(self, conversation_id: str) -> None:
+        """A client's chat came back (a reload, a reconnection): its place in the queue again, if it waits."""
+        waiting = await asyncio.to_thread(self.desk.store.list, STATUS_WAITING, 500)
+        for position, handover in enumerate(waiting, start=1):
+            if handover.conversation_id == conversation_id:
+                await client_live.push_queue_position(conversation_id, position)
+                return
+
     async def after_client_message(self, conversation_id: str, text: str) -> None:
         """A client message went through (``channels/delivery.py``): push it, or the hand-over it opened."""
         handover = await asyncio.to_thread(self.desk.store.note_client_message, conversation_id, text)
