@@ -163,3 +163,22 @@ def test_the_agent_page_fits_a_phone_screen(browser, server, store):
     page.click("#close")
     page.wait_for_selector("#h-status.resolved")
     page.context.close()
+
+
+def test_the_agent_pages_load_without_an_error_in_the_browser_console(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    page.goto(f"{server.rasa_url}/agent/")
+    page.wait_for_selector("#token")
+    page.fill("#token", AGENTS["alice"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live.on", timeout=15000)
+    for path in ("/agent/review", "/agent/insights"):
+        page.goto(f"{server.rasa_url}{path}")
+        page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert errors == []  # e.g. no 404 for a /favicon.ico the pages never meant to ask for
+    context.close()
