@@ -174,6 +174,7 @@
   }
 
   function show(h) {
+    var hadFocus = $("handover").contains(document.activeElement);
     state.handover = h;
     $("placeholder").hidden = true;
     $("handover").hidden = false;
@@ -247,6 +248,16 @@
       events.appendChild(el("li", null, text));
     });
     if (hooks.shown) hooks.shown(h, mine);
+    if (hadFocus) keepFocus();
+  }
+
+  /* Claim, Release and Resolve hide themselves once used: the focus goes on to the next step
+     (the reply box, the Claim button, else the hand-over's title), never to nowhere. */
+  function keepFocus() {
+    var now = document.activeElement;
+    if (now && now !== document.body && now.offsetParent !== null) return;
+    var next = !$("reply-text").disabled ? $("reply-text") : (!$("claim").hidden ? $("claim") : $("h-title"));
+    next.focus();
   }
 
   function lineItem(line) {
@@ -366,8 +377,10 @@
     event.preventDefault();
     var text = $("reply-text").value.trim();
     if (!text) { notice("Write a reply first."); return; }
-    $("send").disabled = true;
+    var hadFocus = $("handover").contains(document.activeElement);
+    $("send").disabled = true;  // which takes the focus from it
     act("/reply", { text: text, suggestion_used: state.used, suggestions_shown: state.shown }).then(function () {
+      if (hadFocus) keepFocus();
       if (!$("notice").textContent) {
         $("reply-text").value = "";
         $("reply-hint").textContent = "Sent.";
