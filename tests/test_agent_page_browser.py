@@ -182,3 +182,25 @@ def test_the_agent_pages_load_without_an_error_in_the_browser_console(browser, s
     page.wait_for_timeout(500)
     assert errors == []  # e.g. no 404 for a /favicon.ico the pages never meant to ask for
     context.close()
+
+
+def test_a_reply_that_failed_can_be_sent_again(browser, server, store):
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, "I want to talk to a human")
+    record = store.open_for(plain_id(token))
+    page = log_in(browser, server, AGENTS["alice"])
+    page.locator(f'.queue-button[data-id="{record.id}"]').click()
+    page.click("#claim")
+    page.wait_for_selector("#h-status.claimed")
+    page.route("**/reply", lambda route: route.fulfill(status=503, body='{"error": "the server is restarting"}'))
+    page.fill("#reply-text", "Are you still there?")
+    page.click("#send")
+    page.locator("#notice", has_text="the server is restarting").wait_for(timeout=5000)
+    assert page.input_value("#reply-text") == "Are you still there?"  # kept, to send again
+    assert page.is_enabled("#send")
+    page.unroute("**/reply")
+    page.click("#send")
+    page.locator("#reply-hint", has_text="Sent.").wait_for(timeout=10000)
+    page.click("#close")
+    page.wait_for_selector("#h-status.resolved")
+    page.context.close()

@@ -380,6 +380,7 @@
     var hadFocus = $("handover").contains(document.activeElement);
     $("send").disabled = true;  // which takes the focus from it
     act("/reply", { text: text, suggestion_used: state.used, suggestions_shown: state.shown }).then(function () {
+      $("send").disabled = $("reply-text").disabled;  // also when it failed: the agent may send it again
       if (hadFocus) keepFocus();
       if (!$("notice").textContent) {
         $("reply-text").value = "";
