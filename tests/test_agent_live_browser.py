@@ -167,6 +167,31 @@ def test_the_client_sees_the_agent_typing_for_as_long_as_the_agent_types(browser
     chat.context.close()
 
 
+def seconds(shown):
+    """The seconds of a waiting time as the page shows it: "42 s", "3 min 5 s"."""
+    numbers = [int(n) for n in shown.replace("min", "").replace("s", "").split()]
+    return numbers[-1] + (60 * numbers[0] if len(numbers) == 2 else 0)
+
+
+def test_the_open_hand_over_s_waiting_time_counts_up_like_its_card(browser, server, store):
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, ASK)
+    record = store.open_for(plain_id(token))
+    page = live_page(browser, server, "alice")
+    page.locator(f'.queue-button[data-id="{record.id}"]').click()
+    page.wait_for_selector(f"#h-title:has-text('#{record.id}')")
+    waiting_for = page.locator("#summary dt:text-is('Waiting for') + dd")
+    first = waiting_for.inner_text()
+    page.wait_for_timeout(16000)  # longer than the page's 15 s tick, with no push in between
+    card = page.locator(f'.queue-item[data-id="{record.id}"] .waited').inner_text()
+    assert seconds(waiting_for.inner_text()) > seconds(first)  # counted on at the tick, not stuck at the first value
+    assert abs(seconds(waiting_for.inner_text()) - seconds(card)) <= 1  # and the card's, give or take its rounding
+    page.click("#claim")
+    page.wait_for_selector("#h-status.claimed")
+    page.click("#close")
+    page.context.close()
+
+
 SPIES = """
 window.__notified = [];
 window.__beeps = 0;

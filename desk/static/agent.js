@@ -137,10 +137,12 @@
     node.hidden = false;
   }
 
+  /* The waiting times of the cards and of the open hand-over's summary, counted on. */
   function tick() {
-    Array.prototype.forEach.call(document.querySelectorAll(".waited[data-since]:not([data-frozen])"), function (node) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-since]:not([data-frozen])"), function (node) {
       var seconds = (Date.now() - Number(node.getAttribute("data-since"))) / 1000;
-      var raised = node.closest(".queue-item").classList.contains("reraised");
+      var card = node.closest(".queue-item");
+      var raised = !!card && card.classList.contains("reraised");
       node.textContent = raised ? "waiting " + duration(seconds) + ", raised again" : duration(seconds);
     });
   }
@@ -216,7 +218,8 @@
     clear(dl);
     rows.forEach(function (row) {
       dl.appendChild(el("dt", null, row[0]));
-      dl.appendChild(el("dd", null, row[1]));
+      var value = dl.appendChild(el("dd", null, row[1]));
+      if (row[0] === "Waiting for") value.setAttribute("data-since", Date.now() - (h.waited_seconds || 0) * 1000);
     });
 
     // "Title › Section", or the title alone when the section is the whole article (the server says which)
