@@ -9,6 +9,10 @@ now sees the message from the conversation's history when it reconnects.
 
 A push also wakes the long-polls waiting on the conversation on this replica
 (``watch``, used by ``channels/longpoll.py``), with or without socket.io.
+
+A chat that comes back to its conversation (a reload, a reconnection) is told
+to the listeners registered with ``on_resume`` (the agent desk tells a waiting
+client its place in the queue again, ``desk/live.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Set
 
 from channels.shapes import emit_to_conversation, room_of
 
@@ -25,11 +29,26 @@ logger = logging.getLogger(__name__)
 _sio: Optional[Any] = None
 _event = "bot_uttered"
 _watchers: Dict[str, Set[asyncio.Event]] = {}
+_resume_listeners: Dict[str, Callable[[str], Awaitable[None]]] = {}
 
 
 def register(sio: Any, bot_message_evt: str) -> None:
     global _sio, _event
     _sio, _event = sio, bot_message_evt
+
+
+def on_resume(name: str, listener: Callable[[str], Awaitable[None]]) -> None:
+    """Call ``listener(conversation_id)`` whenever a chat resumes a conversation (one listener a name)."""
+    _resume_listeners[name] = listener
+
+
+async def resumed(conversation_id: str) -> None:
+    """A chat came back to ``conversation_id``: tell the listeners; one that fails is logged, never raised."""
+    for name, listener in list(_resume_listeners.items()):
+        try:
+            await listener(conversation_id)
+        except Exception:  # noqa: BLE001 - the chat works without what a listener adds
+            logger.exception("the resume listener %r failed for conversation %s", name, conversation_id)
 
 
 async def push(conversation_id: str, message: Dict[str, Any]) -> bool:

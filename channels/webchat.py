@@ -147,6 +147,7 @@ class WebChatInput(SocketIOInput):
         async def session_request(sid: str, data: Any) -> None:
             offered = data.get("session_id") if isinstance(data, dict) else None
             conversation_id = ids.verify(offered)
+            resumed = conversation_id is not None  # a reload or a reconnection, not a new chat
             token = offered if conversation_id else ids.issue()
             conversation_id = conversation_id or ids.verify(token)
             if conversation_id is None:  # a token just issued always verifies
@@ -159,6 +160,8 @@ class WebChatInput(SocketIOInput):
             await sio.save_session(sid, {"conversation_id": conversation_id, "room": room}, namespace=self.namespace)
             sio.enter_room(sid, room, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+            if resumed:
+                await live.resumed(conversation_id)  # e.g. a waiting client's place in the queue again
 
         ratings.add_socket_handler(sio, self.namespace, ids, reject)
 

@@ -30,6 +30,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
 from channels import delivery
+from channels import live as client_live
 from desk import api, background, insights, live, notes, pages, presence, review
 from desk.auth import AgentAuth
 from desk.context import Desk
@@ -71,7 +72,7 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
 
 
 def attach_live(bp: Blueprint, desk: Desk) -> None:
-    """Mount ``/agents`` on the socket.io server of the chat channel, and hear every client message."""
+    """Mount ``/agents`` on the socket.io server of the chat channel; hear every client message and resumed chat."""
 
     @bp.listener("before_server_start")
     async def mount_live_desk(app: Any, _loop: Any) -> None:
@@ -82,6 +83,7 @@ def attach_live(bp: Blueprint, desk: Desk) -> None:
         desk.live.mount(sio)
         if desk.auth.enabled:
             delivery.add_listener("agent_desk", desk.live.after_client_message)
+            client_live.on_resume("agent_desk", desk.live.client_resumed)
 
 
 __all__ = ["AgentDeskInput", "create_blueprint"]

@@ -139,9 +139,7 @@ class LiveDesk:
         summary = views.summary(handover, get_library(), now())
         counts = await asyncio.to_thread(self.desk.store.open_counts)
         await self.publish(HANDOVER_NEW, {"handover": summary, "by": None, "at": now().isoformat(), "queue": counts})
-        if handover.status == STATUS_WAITING:  # its own place only: nobody else's changed
-            place = await asyncio.to_thread(queue_position, self.desk.store, handover)
-            await client_live.push_queue_position(handover.conversation_id, place)
+        await self._tell_place(handover)  # its own place only: nobody else's changed
         return True
 
     async def queue_changed(self) -> None:
@@ -149,6 +147,18 @@ class LiveDesk:
         waiting = await asyncio.to_thread(self.desk.store.waiting_conversations, QUEUE_PUSH_LIMIT)
         for place, conversation_id in enumerate(waiting, start=1):
             await client_live.push_queue_position(conversation_id, place)
+
+    async def client_resumed(self, conversation_id: str) -> None:
+        """A client's chat came back (a reload, a reconnection): its place in the queue again, if it waits."""
+        handover = await asyncio.to_thread(self.desk.store.open_for, conversation_id)
+        if handover is not None:
+            await self._tell_place(handover)
+
+    async def _tell_place(self, handover: HandOver) -> None:
+        """A waiting hand-over's client hears its place in the queue (one count, not the queue read)."""
+        if handover.status == STATUS_WAITING:
+            place = await asyncio.to_thread(queue_position, self.desk.store, handover)
+            await client_live.push_queue_position(handover.conversation_id, place)
 
     async def after_client_message(self, conversation_id: str, text: str) -> None:
         """A client message went through (``channels/delivery.py``): push it, or the hand-over it opened."""

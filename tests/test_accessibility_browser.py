@@ -201,13 +201,17 @@ def test_an_agent_claims_replies_and_resolves_with_the_keyboard_alone(browser, s
     tab_to(page, page.get_by_role("button", name="Claim", exact=True))
     page.keyboard.press("Enter")
     chat.locator(".tk-system", has_text="alice from our support team has joined").wait_for(timeout=20000)
-    tab_to(page, page.get_by_label("Reply to the client"))
+    # the Claim button is gone: the focus goes on to the reply box, never to nowhere
+    page.wait_for_function("document.activeElement.id === 'reply-text'", timeout=5000)
     page.keyboard.type("Hello from the keyboard")
     tab_to(page, page.get_by_role("button", name="Send to client"))
     page.keyboard.press("Enter")
     chat.locator(".tk-msg-agent", has_text="Hello from the keyboard").wait_for(timeout=20000)
+    page.wait_for_function("document.activeElement.id === 'reply-text'", timeout=5000)  # ready for the next one
     tab_to(page, page.get_by_role("button", name="Resolve: bot resumes"))
     page.keyboard.press("Enter")
     chat.locator(".tk-system", has_text="handed this chat back to me").wait_for(timeout=20000)
+    page.wait_for_selector("#h-status.resolved")
+    assert page.evaluate("document.activeElement.id") == "h-title"  # not lost with the hidden button
     assert Agent(server, "alice")("GET", f"/handovers/{handover.id}")["status"] == "resolved"
     page.context.close()

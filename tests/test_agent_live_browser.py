@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers.agents import AGENTS, Agent
-from tests.helpers.browser import screenshot
+from tests.helpers.browser import screenshot, send
 from tests.helpers.conversations import new_conversation, plain_id, say
 
 pytestmark = pytest.mark.e2e
@@ -140,6 +140,55 @@ def test_the_keyboard_shortcuts_move_open_claim_and_stay_quiet_while_typing(brow
     assert page.evaluate("document.activeElement.id") != "reply-text"
     page.keyboard.press("n")
     assert page.evaluate("document.activeElement.id") == "note-text"
+    page.click("#close")
+    page.context.close()
+
+
+def test_the_client_sees_the_agent_typing_for_as_long_as_the_agent_types(browser, server, store):
+    chat = browser.new_context(viewport={"width": 400, "height": 800}).new_page()
+    chat.goto(f"{server.rasa_url}/chat/")
+    chat.wait_for_selector(".tk-status:has-text('Online')", timeout=15000)
+    send(chat, ASK)
+    record = store.open_for(plain_id(chat.evaluate("localStorage.getItem('tk-chat-session')")))
+    page = live_page(browser, server, "alice")
+    page.locator(f'.queue-button[data-id="{record.id}"]').click()
+    page.wait_for_selector(f"#h-title:has-text('#{record.id}')")
+    page.click("#claim")
+    page.wait_for_selector("#h-status.claimed")
+    typing = chat.locator(".tk-typing", has_text="alice is typing")
+    page.click("#reply-text")
+    for second in range(10):  # a long reply, typed without a pause: longer than the widget's 6 s
+        for _ in range(4):
+            page.keyboard.type("a few words ", delay=20)
+            page.wait_for_timeout(10)
+        assert typing.is_visible(), f"the typing line went away after {second + 1} s of typing"
+    typing.wait_for(state="hidden", timeout=6000)  # she stopped: it goes
+    page.click("#close")
+    page.context.close()
+    chat.context.close()
+
+
+def seconds(shown):
+    """The seconds of a waiting time as the page shows it: "42 s", "3 min 5 s"."""
+    numbers = [int(n) for n in shown.replace("min", "").replace("s", "").split()]
+    return numbers[-1] + (60 * numbers[0] if len(numbers) == 2 else 0)
+
+
+def test_the_open_hand_over_s_waiting_time_counts_up_like_its_card(browser, server, store):
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, ASK)
+    record = store.open_for(plain_id(token))
+    page = live_page(browser, server, "alice")
+    page.locator(f'.queue-button[data-id="{record.id}"]').click()
+    page.wait_for_selector(f"#h-title:has-text('#{record.id}')")
+    waiting_for = page.locator("#summary dt:text-is('Waiting for') + dd")
+    first = waiting_for.inner_text()
+    page.wait_for_timeout(16000)  # longer than the page's 15 s tick, with no push in between
+    card = page.locator(f'.queue-item[data-id="{record.id}"] .waited').inner_text()
+    assert seconds(waiting_for.inner_text()) > seconds(first)  # counted on at the tick, not stuck at the first value
+    assert abs(seconds(waiting_for.inner_text()) - seconds(card)) <= 1  # and the card's, give or take its rounding
+    page.click("#claim")
+    page.wait_for_selector("#h-status.claimed")
     page.click("#close")
     page.context.close()
 

@@ -12,7 +12,7 @@ import pytest
 from handover.store import HandOverStore
 from tests.helpers.agents import AGENTS
 from tests.helpers.browser import screenshot, send
-from tests.helpers.conversations import plain_id
+from tests.helpers.conversations import new_conversation, plain_id, say
 from toolkit.library import load_library
 
 pytestmark = pytest.mark.e2e
@@ -142,3 +142,65 @@ def test_agent_assist_on_the_page_suggests_for_any_client_message(browser, serve
     agent.locator("#assist-results li", has_text="No Client Toolkit macro fits").wait_for(timeout=15000)
     assert agent.locator("#assist-results .suggestion").count() == 0
     agent.context.close()
+
+
+def test_the_agent_page_fits_a_phone_screen(browser, server, store):
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, "I want to talk to a human")
+    record = store.open_for(plain_id(token))
+    page = new_page(browser, f"{server.rasa_url}/agent/", width=375, height=800)
+    page.fill("#token", AGENTS["alice"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live.on", timeout=15000)
+    page.locator(f'.queue-button[data-id="{record.id}"]').click()
+    page.wait_for_selector(f"#h-title:has-text('#{record.id}')")  # with its long conversation id
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing to scroll sideways to
+    for selector in ("#presence-status", "#live", "#opt-notify", "a[href='/agent/insights']", "button.link", "#claim"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, f"{selector} is off the screen"
+    page.click("#claim")
+    page.wait_for_selector("#h-status.claimed")
+    page.click("#close")
+    page.wait_for_selector("#h-status.resolved")
+    page.context.close()
+
+
+def test_the_agent_pages_load_without_an_error_in_the_browser_console(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    page.goto(f"{server.rasa_url}/agent/")
+    page.wait_for_selector("#token")
+    page.fill("#token", AGENTS["alice"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#live.on", timeout=15000)
+    for path in ("/agent/review", "/agent/insights"):
+        page.goto(f"{server.rasa_url}{path}")
+        page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert errors == []  # e.g. no 404 for a /favicon.ico the pages never meant to ask for
+    context.close()
+
+
+def test_a_reply_that_failed_can_be_sent_again(browser, server, store):
+    token = new_conversation(server.rasa_url)
+    say(server.rasa_url, token, "I want to talk to a human")
+    record = store.open_for(plain_id(token))
+    page = log_in(browser, server, AGENTS["alice"])
+    page.locator(f'.queue-button[data-id="{record.id}"]').click()
+    page.click("#claim")
+    page.wait_for_selector("#h-status.claimed")
+    page.route("**/reply", lambda route: route.fulfill(status=503, body='{"error": "the server is restarting"}'))
+    page.fill("#reply-text", "Are you still there?")
+    page.click("#send")
+    page.locator("#notice", has_text="the server is restarting").wait_for(timeout=5000)
+    assert page.input_value("#reply-text") == "Are you still there?"  # kept, to send again
+    assert page.is_enabled("#send")
+    page.unroute("**/reply")
+    page.click("#send")
+    page.locator("#reply-hint", has_text="Sent.").wait_for(timeout=10000)
+    page.click("#close")
+    page.wait_for_selector("#h-status.resolved")
+    page.context.close()

@@ -203,6 +203,39 @@ async def test_the_claiming_agent_s_typing_reaches_the_client_and_no_one_else_s_
         )
 
 
+async def test_a_waiting_client_who_reloads_the_chat_is_told_its_place_again(server, store):
+    """A reload (or a reconnection) resumes the conversation: its place in the queue comes again at once."""
+    async with ChatClient(server.rasa_url) as client:
+        told = []
+        client.client.on("queue_position", told.append)
+        await client.say(ASK)
+        await client.until(lambda m: m.get("handover") is True)
+        for _ in range(30):
+            if told:  # the push that followed the hand-over is over
+                break
+            await asyncio.sleep(0.1)
+        record = store.open_for(client.session_id)
+        place = [h.id for h in store.list("waiting")].index(record.id) + 1
+        reloaded, fresh = ChatClient(server.rasa_url), ChatClient(server.rasa_url)
+        positions, strangers = [], []
+        reloaded.client.on("queue_position", positions.append)
+        fresh.client.on("queue_position", strangers.append)
+        await reloaded.connect()
+        await fresh.open()  # a new chat: no hand-over, no place
+        await reloaded.request_session({"session_id": client.token, "marks": True})
+        for _ in range(30):
+            if positions:
+                break
+            await asyncio.sleep(0.1)
+        assert positions == [{"position": place}]
+        assert strangers == []
+        await reloaded.close()
+        await fresh.close()
+        alice = Agent(server, "alice")
+        await asyncio.to_thread(alice, "POST", f"/handovers/{record.id}/claim")
+        await asyncio.to_thread(alice, "POST", f"/handovers/{record.id}/resolve", {"outcome": "closed"})
+
+
 async def test_an_agent_s_reply_is_pushed_to_colleagues_pages(server, store):
     async with ChatClient(server.rasa_url) as client, AgentSocket(server.rasa_url, "bob") as bob_page:
         await client.say(ASK)

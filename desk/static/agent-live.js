@@ -21,9 +21,10 @@
   if (!desk) return;
   var TITLE = document.title;
   var TYPING_IDLE_MS = 2500;  // "stopped typing" after this long without a key
+  var TYPING_REPEAT_MS = 3000;  // "still typing", well within the widget's 6 s (widget-live.js)
   var RETRY_MS = 3000;  // after a refused connection (socket.io retries dropped ones by itself)
   var socket = null;
-  var typing = { handoverId: null, on: false, timer: null };
+  var typing = { handoverId: null, on: false, timer: null, sentAt: 0 };
   var mine = false;
 
   function $(id) { return document.getElementById(id); }
@@ -174,6 +175,7 @@
     typing.on = false;
   }
 
+  /* Typing starts, or goes on: said again every few seconds, or the client's line would time out. */
   function typed() {
     var id = desk.state.openId;
     if (!mine || !id) return;
@@ -181,6 +183,10 @@
       if (typing.on) stopTyping();
       typing.handoverId = id;
       typing.on = true;
+      typing.sentAt = 0;
+    }
+    if (Date.now() - typing.sentAt >= TYPING_REPEAT_MS) {
+      typing.sentAt = Date.now();
       sendTyping(id, true);
     }
     clearTimeout(typing.timer);

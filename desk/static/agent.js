@@ -195,10 +195,12 @@
     node.hidden = false;
   }
 
+  /* The waiting times of the cards and of the open hand-over's summary, counted on. */
   function tick() {
-    Array.prototype.forEach.call(document.querySelectorAll(".waited[data-since]:not([data-frozen])"), function (node) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-since]:not([data-frozen])"), function (node) {
       var seconds = (Date.now() - Number(node.getAttribute("data-since"))) / 1000;
-      var raised = node.closest(".queue-item").classList.contains("reraised");
+      var card = node.closest(".queue-item");
+      var raised = !!card && card.classList.contains("reraised");
       node.textContent = raised ? "waiting " + duration(seconds) + ", raised again" : duration(seconds);
     });
   }
@@ -232,6 +234,7 @@
   }
 
   function show(h) {
+    var hadFocus = $("handover").contains(document.activeElement);
     state.handover = h;
     $("placeholder").hidden = true;
     $("handover").hidden = false;
@@ -273,7 +276,8 @@
     clear(dl);
     rows.forEach(function (row) {
       dl.appendChild(el("dt", null, row[0]));
-      dl.appendChild(el("dd", null, row[1]));
+      var value = dl.appendChild(el("dd", null, row[1]));
+      if (row[0] === "Waiting for") value.setAttribute("data-since", Date.now() - (h.waited_seconds || 0) * 1000);
     });
 
     // "Title › Section", or the title alone when the section is the whole article (the server says which)
@@ -305,6 +309,16 @@
       events.appendChild(el("li", null, text));
     });
     if (hooks.shown) hooks.shown(h, mine);
+    if (hadFocus) keepFocus();
+  }
+
+  /* Claim, Release and Resolve hide themselves once used: the focus goes on to the next step
+     (the reply box, the Claim button, else the hand-over's title), never to nowhere. */
+  function keepFocus() {
+    var now = document.activeElement;
+    if (now && now !== document.body && now.offsetParent !== null) return;
+    var next = !$("reply-text").disabled ? $("reply-text") : (!$("claim").hidden ? $("claim") : $("h-title"));
+    next.focus();
   }
 
   function lineItem(line) {
@@ -424,8 +438,11 @@
     event.preventDefault();
     var text = $("reply-text").value.trim();
     if (!text) { notice("Write a reply first."); return; }
-    $("send").disabled = true;
+    var hadFocus = $("handover").contains(document.activeElement);
+    $("send").disabled = true;  // which takes the focus from it
     act("/reply", { text: text, suggestion_used: state.used, suggestions_shown: state.shown }).then(function () {
+      $("send").disabled = $("reply-text").disabled;  // also when it failed: the agent may send it again
+      if (hadFocus) keepFocus();
       if (!$("notice").textContent) {
         $("reply-text").value = "";
         $("reply-hint").textContent = "Sent.";
