@@ -67,7 +67,7 @@ class Load:
 
     pages: int = 50
     conversations: int = 200
-    messages: int = 6
+    messages: int = 8
     ramp: float = 60.0
     pause: Tuple[float, float] = (5.0, 15.0)
     seed: int = 16
@@ -298,7 +298,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=50, help="agent pages connected")
     parser.add_argument("--conversations", type=int, default=200, help="client conversations open at once")
-    parser.add_argument("--messages", type=int, default=6, help="messages each conversation sends into its hand-over")
+    parser.add_argument("--messages", type=int, default=8, help="messages each conversation sends into its hand-over")
     parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which the conversations start")
     parser.add_argument(
         "--pause", type=float, nargs=2, default=(5.0, 15.0), metavar=("MIN", "MAX"),
