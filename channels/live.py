@@ -12,7 +12,10 @@ A push also wakes the long-polls waiting on the conversation on this replica
 
 A chat that comes back to its conversation (a reload, a reconnection) is told
 to the listeners registered with ``on_resume`` (the agent desk tells a waiting
-client its place in the queue again, ``desk/live.py``).
+client its place in the queue again, ``desk/live.py``). A client who ends its
+chat (the widget's "End chat", ``end_chat`` over socket.io or
+``POST /webhooks/rest/end``) is told to the listeners registered with
+``on_end`` (the agent desk ends the conversation's open hand-over).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _sio: Optional[Any] = None
 _event = "bot_uttered"
 _watchers: Dict[str, Set[asyncio.Event]] = {}
 _resume_listeners: Dict[str, Callable[[str], Awaitable[None]]] = {}
+_end_listeners: Dict[str, Callable[[str], Awaitable[bool]]] = {}
 
 
 def register(sio: Any, bot_message_evt: str) -> None:
@@ -49,6 +53,26 @@ async def resumed(conversation_id: str) -> None:
             await listener(conversation_id)
         except Exception:  # noqa: BLE001 - the chat works without what a listener adds
             logger.exception("the resume listener %r failed for conversation %s", name, conversation_id)
+
+
+def on_end(name: str, listener: Callable[[str], Awaitable[bool]]) -> None:
+    """Call ``listener(conversation_id)`` when a client ends its chat; it answers whether it ended a hand-over."""
+    _end_listeners[name] = listener
+
+
+async def ended(conversation_id: str) -> bool:
+    """A client ended its chat of ``conversation_id``: tell the listeners; True if one ended a hand-over.
+
+    A listener that fails is logged and raised again: the client must hear that its chat was not ended.
+    """
+    handover_ended = False
+    for name, listener in list(_end_listeners.items()):
+        try:
+            handover_ended = bool(await listener(conversation_id)) or handover_ended
+        except Exception:
+            logger.exception("the end listener %r failed for conversation %s", name, conversation_id)
+            raise
+    return handover_ended
 
 
 async def push(conversation_id: str, message: Dict[str, Any]) -> bool:

@@ -9,6 +9,11 @@ Replaces Rasa's ``rest`` channel at the same URLs (``/webhooks/rest/...``):
   400/413 that says what is wrong; the database being down is a 503 with an
   incident id (``channels/delivery.py``);
 - ``POST /webhooks/rest/rating``: a client's "Did this help?" (``channels/ratings.py``);
+- ``POST /webhooks/rest/end`` takes ``{"sender": <token>}``: the client ended
+  the chat; the conversation's open hand-over, if any, ends (``client_left``,
+  through ``channels/live.py``'s end listeners, the agent desk's); answers
+  ``{"ended": true, "handover_ended": true|false}``. A token this server did
+  not issue is refused (403), a body without one is a 400;
 - ``GET /webhooks/rest/updates``: the bot's and agents' messages added to a
   conversation since a cursor, waiting for the next (``channels/longpoll.py``),
   so a REST-only client gets an agent's replies too.
@@ -26,7 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import longpoll, ratings
+from channels import live, longpoll, ratings
 from channels.delivery import deliver
 from channels.identity import ConversationIds
 from channels.validation import client_message
@@ -39,6 +44,9 @@ UNKNOWN_CONVERSATION = (
     "'sender' is not a conversation id this server issued: get one from POST /webhooks/rest/conversations"
 )
 EXPECTED_BODY = "a JSON object with 'sender' and 'message'"
+END_BODY = 'a JSON object with \'sender\', your conversation token: {"sender": "<token>"}'
+NO_SENDER = '\'sender\' is missing: send {"sender": "<your conversation token>"} to end that chat'
+END_FAILED = "the chat could not be ended on the server (the server log has the details); try again"
 
 
 class SignedRestInput(InputChannel):
@@ -90,6 +98,26 @@ class SignedRestInput(InputChannel):
             if refused is not None:
                 return error_response(refused.status, refused.message, **refused.extra)
             return response.json(collector.messages)
+
+        @bp.route("/end", methods=["POST"])
+        async def end_chat(request: Request) -> HTTPResponse:
+            try:
+                body = parse_json_body(request.body or b"", expected=END_BODY)
+            except ApiError as e:
+                return error_response(e.status, e.message)
+            if not isinstance(body, dict):
+                return error_response(400, f"the request body must be {END_BODY}")
+            token = body.get("sender")
+            if token is None or token == "":
+                return error_response(400, NO_SENDER)
+            conversation_id = self.ids.verify(token)
+            if conversation_id is None:
+                return error_response(403, UNKNOWN_CONVERSATION)
+            try:
+                handover_ended = await live.ended(conversation_id)
+            except Exception:  # noqa: BLE001 - logged by channels/live.py; the client hears it failed
+                return error_response(500, END_FAILED)
+            return response.json({"ended": True, "handover_ended": handover_ended})
 
         ratings.add_rest_route(bp, self.ids)  # POST /webhooks/rest/rating
         longpoll.add_route(bp, self.ids)  # GET /webhooks/rest/updates

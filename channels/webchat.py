@@ -100,6 +100,12 @@ class WebChatInput(SocketIOInput):
     plain conversation id, which is also Rasa's sender id, and may then send
     ``user_uttered`` for that conversation only. A message that is refused gets
     a ``message_rejected`` event: ``{"status": 4xx, "error": "what is wrong"}``.
+
+    ``end_chat`` (``{"session_id": <token>}``, the connection's own conversation)
+    ends the chat on the server: its open hand-over, if any, ends
+    (``channels/live.py``'s end listeners). Its acknowledgement, and the event
+    ``chat_ended``, is ``{"ended": true, "handover_ended": true|false}``; a refused
+    one gets ``message_rejected`` and the same in its acknowledgement.
     """
 
     rejected_evt = "message_rejected"
@@ -164,6 +170,30 @@ class WebChatInput(SocketIOInput):
                 await live.resumed(conversation_id)  # e.g. a waiting client's place in the queue again
 
         ratings.add_socket_handler(sio, self.namespace, ids, reject)
+
+        @sio.on("end_chat", namespace=self.namespace)
+        async def end_chat(sid: str, data: Any = None) -> Dict[str, Any]:
+            conversation_id = (await sio.get_session(sid, namespace=self.namespace)).get("conversation_id")
+            token = data.get("session_id") if isinstance(data, dict) else None
+            status, why = 0, ""
+            if conversation_id is None:
+                status, why = 400, "no conversation yet: send session_request first"
+            elif not token:
+                status, why = 400, "'end_chat' takes {\"session_id\": <your conversation token>}"
+            elif ids.verify(token) != conversation_id:
+                status, why = 403, "'session_id' is not the conversation this connection was given"
+            if status:
+                await reject(sid, status, why)
+                return {"status": status, "error": why}
+            try:
+                handover_ended = await live.ended(conversation_id)
+            except Exception:  # noqa: BLE001 - logged by channels/live.py; the client hears it failed
+                why = "the chat could not be ended on the server (the server log has the details); try again"
+                await reject(sid, 500, why)
+                return {"status": 500, "error": why}
+            answer = {"ended": True, "handover_ended": handover_ended}
+            await sio.emit("chat_ended", answer, room=sid, namespace=self.namespace)
+            return answer
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:

@@ -25,12 +25,12 @@ from desk import conversation as conv
 from desk import live, views
 from desk.context import Desk, calling_agent, refusal
 from handover.records import (
+    AGENT_OUTCOMES,
     FEEDBACK_ACTIONS,
     FEEDBACK_EDITED,
     FEEDBACK_IGNORED,
     FEEDBACK_SENT_AS_IS,
     OUTCOME_CLOSED,
-    OUTCOMES,
     STATUSES,
     HandOver,
     HandOverConflict,
@@ -187,10 +187,10 @@ def add_routes(bp: Blueprint, desk: Desk) -> None:
     async def resolve(request: Request, agent: str, handover_id: str) -> HTTPResponse:
         body = json_object(request.body or b"")
         outcome = body.get("outcome")
-        if outcome not in OUTCOMES:
+        if outcome not in AGENT_OUTCOMES:
             raise ApiError(
                 400,
-                f"'outcome' must be one of {', '.join(OUTCOMES)} "
+                f"'outcome' must be one of {', '.join(AGENT_OUTCOMES)} "
                 "(resumed: the bot answers the client again; closed: the chat ends)",
             )
         handover = await asyncio.to_thread(desk.store.resolve, _id(handover_id), agent, outcome)

@@ -72,10 +72,15 @@ def create_blueprint(settings: DeskSettings, store: Optional[HandOverStore] = No
 
 
 def attach_live(bp: Blueprint, desk: Desk) -> None:
-    """Mount ``/agents`` on the socket.io server of the chat channel; hear every client message and resumed chat."""
+    """Mount ``/agents`` on the socket.io server of the chat channel; hear every client message, resumed
+    chat and ended chat."""
 
     @bp.listener("before_server_start")
     async def mount_live_desk(app: Any, _loop: Any) -> None:
+        async def client_left(conversation_id: str) -> bool:  # also for REST-only clients, without socket.io
+            return await desk.live.client_left(conversation_id, getattr(app.ctx, "agent", None))
+
+        client_live.on_end("agent_desk", client_left)
         sio = next((b.ctx.sio for b in app.blueprints.values() if getattr(b.ctx, "sio", None) is not None), None)
         if sio is None:
             logger.warning("no socket.io channel on this server: agent pages are not pushed to (they poll slowly)")

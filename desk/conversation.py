@@ -86,6 +86,21 @@ async def send_to_client(
     return text
 
 
+async def close_left(agent: Agent, conversation_id: str) -> Optional[DialogueStateTracker]:
+    """The client ended the chat: the bot is back and the next message starts afresh; nothing is sent.
+
+    The conversation as it stands, or None when there is none.
+    """
+    async with agent.lock_store.lock(conversation_id):
+        tracker = await agent.tracker_store.retrieve(conversation_id)
+        if tracker is None:
+            return None
+        for event in end_events(True):
+            tracker.update(event)
+        await agent.tracker_store.save(tracker)
+    return tracker
+
+
 def end_events(outcome_closed: bool) -> List[Event]:
     """Resume the bot; a closed conversation also starts afresh on the next message.
 

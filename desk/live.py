@@ -19,7 +19,8 @@ Events to agent pages (each emitted once, by the replica that did the step;
 through Redis with several replicas, ``channels/scaleout.py``):
 ``handover_new``, ``handover_claimed``, ``handover_released``,
 ``handover_resolved``, ``handover_reraised`` (``{"handover": summary, "by",
-"at", "queue"}``, ``queue`` being how many hand-overs wait and how many are
+"at", "queue"}``; ``handover_resolved`` with ``by`` null and the outcome
+``client_left`` when the client ended the chat, ``queue`` being how many hand-overs wait and how many are
 claimed right after the step, so a page puts the card in its place and counts
 without fetching the queue again), ``client_message`` (``{"handover_id",
 "conversation_id", "text", "time"}``), ``agent_reply`` (``{"handover_id", "agent", "time"}``: a page
@@ -42,7 +43,7 @@ from socketio import AsyncNamespace
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from channels import live as client_live
-from desk import views
+from desk import conversation, views
 from handover.announce import queue_position
 from handover.records import STATUS_CLAIMED, STATUS_WAITING, HandOver, now
 from toolkit.served import get_library
@@ -66,6 +67,7 @@ STEP_EVENTS = {  # a step of desk/api.py -> its event
     "released": "handover_released",
     "resolved": "handover_resolved",
     "reraised": "handover_reraised",
+    "client_left": "handover_resolved",  # the client ended the chat: ``by`` is null, the outcome client_left
 }
 
 
@@ -159,6 +161,27 @@ class LiveDesk:
         if handover.status == STATUS_WAITING:
             place = await asyncio.to_thread(queue_position, self.desk.store, handover)
             await client_live.push_queue_position(handover.conversation_id, place)
+
+    async def client_left(self, conversation_id: str, rasa_agent: Any = None) -> bool:
+        """The client ended its chat (``channels/live.py``): its open hand-over ends as ``client_left``.
+
+        Once across replicas (the store's conditional update); agent pages hear it as
+        ``handover_resolved`` with ``by`` null, and the waiting clients behind it move up.
+        The conversation is closed for the bot (its next message starts afresh) and its
+        transcript kept. True when a hand-over ended.
+        """
+        handover = await asyncio.to_thread(self.desk.store.client_left, conversation_id)
+        if handover is None:
+            return False
+        logger.info("hand-over %s: the client ended the chat (%s)", handover.id, handover.claimed_by or "waiting")
+        if rasa_agent is not None and rasa_agent.is_ready():
+            tracker = await conversation.close_left(rasa_agent, conversation_id)
+            if tracker is not None:
+                await asyncio.to_thread(
+                    self.desk.store.save_transcript, handover.stored_id, conversation.transcript(tracker)
+                )
+        await self.step("client_left", handover, None)
+        return True
 
     async def after_client_message(self, conversation_id: str, text: str) -> None:
         """A client message went through (``channels/delivery.py``): push it, or the hand-over it opened."""

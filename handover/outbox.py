@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from handover.records import OutboxItem, aware, now
@@ -75,6 +76,12 @@ class Outbox:
             query = query.where(handover_outbox.c.handover_id == handover_id)
         with self._db.engine.connect() as conn:
             return [_from_row(r) for r in conn.execute(query).mappings()]
+
+
+def has_deliveries(conn: Connection, handover_id: int) -> bool:
+    """Whether the hand-over was queued for the help desk at all (inside the caller's transaction)."""
+    query = sa.select(handover_outbox.c.id).where(handover_outbox.c.handover_id == handover_id).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def enqueue(conn: Connection, handover_id: int, event: str, payload: Dict[str, Any], at: datetime) -> None:

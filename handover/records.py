@@ -14,7 +14,9 @@ OPEN_STATUSES = (STATUS_WAITING, STATUS_CLAIMED)
 
 OUTCOME_RESUMED = "resumed"  # the bot answers the client again
 OUTCOME_CLOSED = "closed"  # the conversation is over; the next message starts afresh
-OUTCOMES = (OUTCOME_RESUMED, OUTCOME_CLOSED)
+OUTCOME_CLIENT_LEFT = "client_left"  # the client ended the chat before an agent resolved it (no agent chose it)
+AGENT_OUTCOMES = (OUTCOME_RESUMED, OUTCOME_CLOSED)  # what an agent may choose when resolving
+OUTCOMES = (*AGENT_OUTCOMES, OUTCOME_CLIENT_LEFT)
 
 FEEDBACK_SENT_AS_IS = "sent_as_is"
 FEEDBACK_EDITED = "edited"

@@ -22,8 +22,9 @@ from handover.feedback import FeedbackLog
 from handover.notes import NoteLog
 from handover.ratings import RatingLog
 from handover.records import (
+    AGENT_OUTCOMES,
     OPEN_STATUSES,
-    OUTCOMES,
+    OUTCOME_CLIENT_LEFT,
     STATUS_CLAIMED,
     STATUS_RESOLVED,
     STATUS_WAITING,
@@ -208,8 +209,8 @@ class HandOverStore(Database):
 
     def resolve(self, handover_id: int, agent: str, outcome: str) -> HandOver:
         """The claiming agent ends the hand-over: the bot resumes, or the chat is closed."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        if outcome not in AGENT_OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(AGENT_OUTCOMES)}, not {outcome!r}")
         at = now()
         return self._change_own_claim(
             handover_id,
@@ -219,6 +220,37 @@ class HandOverStore(Database):
             "resolved",
             {"outcome": outcome},
         )
+
+    def client_left(self, conversation_id: str) -> Optional[HandOver]:
+        """The client ended the chat: its open hand-over ends with ``client_left``, once.
+
+        One conditional UPDATE (still waiting or claimed), so of two replicas, or of
+        the client and an agent resolving at the same moment, one wins and an agent's
+        resolution is never overwritten. ``claimed_by`` and ``claimed_at`` stay as
+        they were (an agent had joined, or not); ``resolved_by`` stays empty: no agent
+        resolved it. A hand-over that went to an external help desk gets a
+        ``handover.client_left`` delivery in the same transaction. Returns the
+        hand-over for the one caller that ended it, else None (no open hand-over).
+        """
+        found = self.open_for(conversation_id)
+        if found is None:
+            return None
+        at = now()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                handovers.update()
+                .where(handovers.c.id == found.stored_id, handovers.c.status.in_(OPEN_STATUSES))
+                .values(status=STATUS_RESOLVED, resolved_at=at, outcome=OUTCOME_CLIENT_LEFT, updated_at=at)
+            ).rowcount
+            if not changed:
+                return None
+            detail = {"was": found.status, "claimed_by": found.claimed_by}
+            _add_event(conn, found.stored_id, "client", "client_left", detail, at)
+            if outbox_mod.has_deliveries(conn, found.stored_id):  # the help desk has it: tell it too
+                left = {"handover_id": found.stored_id, "conversation_id": conversation_id, "left_at": at.isoformat(),
+                        "was": found.status, "claimed_by": found.claimed_by}  # fmt: skip
+                outbox_mod.enqueue(conn, found.stored_id, "handover.client_left", left, at)
+            return _require(conn, found.stored_id)
 
     def _change_own_claim(
         self,

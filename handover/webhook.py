@@ -1,7 +1,8 @@
 """Hand-overs delivered to an external help desk: payload, signature, delivery with back-off.
 
 When ``HANDOVER_WEBHOOK_URL`` is set, the hand-over action queues each new
-hand-over in the store's outbox (``handover/outbox.py``) in the same transaction as the hand-over
+hand-over (and the store, when its client ends the chat, ``handover.client_left``)
+in the store's outbox (``handover/outbox.py``) in the same transaction as the hand-over
 itself; the Rasa server's background worker (``deliver_due``) POSTs it as JSON
 and marks it delivered on a 2xx answer. Anything else is retried with
 exponential back-off, across restarts, until the desk takes it: nothing is lost

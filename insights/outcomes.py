@@ -6,12 +6,15 @@ Decided as of a moment (``now``) with a window (``INSIGHTS_WINDOW_HOURS``, 24 h
 by default) after which a quiet conversation counts as over:
 
 - **handed over**, when it has a hand-over, with how the last one ended:
-  ``resumed`` (the bot answers again), ``closed``, or ``open`` (waiting or
-  claimed now);
+  ``resumed`` (the bot answers again), ``closed``, ``client_left`` (the client
+  ended the chat while an agent held it: not resolved by an agent), or
+  ``open`` (waiting or claimed now);
 - **nobody available**: its last hand-over passed the waiting limit (the
-  client was told an e-mail follows) and nobody took it since;
+  client was told an e-mail follows) and nobody took it since (also when the
+  client then ended the chat);
 - **abandoned**: the client left while waiting (the hand-over still waiting
-  after the window, the client not told), or, with no hand-over, left after a
+  after the window, the client not told, or the client ended the chat before
+  any agent held it), or, with no hand-over, left after a
   fallback or clarification, after saying the answer did not help, or without
   any answer;
 - **contained, confirmed**: no hand-over, and the client rated the bot's answer
@@ -33,7 +36,8 @@ ABANDONED = "abandoned"
 IN_PROGRESS = "in_progress"
 OUTCOMES = (CONTAINED_CONFIRMED, CONTAINED_ASSUMED, HANDED_OVER, NOBODY_AVAILABLE, ABANDONED, IN_PROGRESS)
 ENDED_OPEN = "open"
-ENDINGS = ("resumed", "closed", ENDED_OPEN)
+ENDED_CLIENT_LEFT = "client_left"  # the client ended the chat while an agent held it (handover/records.py)
+ENDINGS = ("resumed", "closed", ENDED_CLIENT_LEFT, ENDED_OPEN)
 
 
 def percentile(values: List[float], q: float) -> Optional[float]:

@@ -42,7 +42,11 @@ def outcome_of(cutoff: datetime) -> Any:
         c.c.last_answer_at.is_not(None),
         sa.or_(c.c.last_unanswered_at.is_(None), c.c.last_unanswered_at < c.c.last_answer_at),
     )
+    # the client ended the chat before any agent held it: it left while waiting, not handed over
+    left_waiting = sa.and_(handed, c.c.ho_last_outcome == oc.ENDED_CLIENT_LEFT, c.c.ho_last_claimed_at.is_(None))
     return sa.case(
+        (sa.and_(left_waiting, c.c.ho_last_notified_at.is_not(None)), oc.NOBODY_AVAILABLE),
+        (left_waiting, oc.ABANDONED),
         (sa.and_(handed, c.c.ho_last_status == "resolved"), oc.HANDED_OVER),
         (sa.and_(waiting, c.c.ho_last_notified_at.is_not(None)), oc.NOBODY_AVAILABLE),
         (sa.and_(waiting, c.c.ho_last_created_at <= cutoff), oc.ABANDONED),

@@ -50,6 +50,7 @@ conversation_insights = sa.Table(
     sa.Column("ho_last_outcome", sa.String(16)),
     sa.Column("ho_last_created_at", _Time),
     sa.Column("ho_last_notified_at", _Time),
+    sa.Column("ho_last_claimed_at", _Time),  # an agent held the last hand-over (empty when waiting or released)
     sa.Column("rt_count", sa.Integer, nullable=False, default=0),
     sa.Column("rt_helpful", sa.Integer, nullable=False, default=0),
     sa.Column("rt_answers", sa.Integer, nullable=False, default=0),

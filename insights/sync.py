@@ -15,6 +15,7 @@ from typing import Any, List, Optional
 
 import sqlalchemy as sa
 
+from handover.records import OUTCOME_CLIENT_LEFT
 from handover.schema import client_ratings, handover_events, handovers
 from insights.schema import conversation_insights, handover_insights, insights_sync
 
@@ -30,18 +31,20 @@ def _copied_values() -> dict:
     def of_last(column: Any) -> Any:
         return sa.select(column).where(_h.c.id == last_id).correlate(_c).scalar_subquery()
 
+    by_agent = sa.or_(_h.c.outcome.is_(None), _h.c.outcome != OUTCOME_CLIENT_LEFT)
     rated = _r.c.conversation_id == _c.c.conversation_id
     answer = sa.func.substr(_r.c.step, 1, 7) == "answer:"  # not a LIKE: the planner keeps the conversation's index
     return {
         "ho_count": sa.select(sa.func.count()).where(mine).correlate(_c).scalar_subquery(),
-        "ho_resolved": sa.select(sa.func.count())
-        .where(mine, _h.c.resolved_at.is_not(None))
+        "ho_resolved": sa.select(sa.func.count())  # by an agent: a client who left was offered no rating
+        .where(mine, _h.c.resolved_at.is_not(None), by_agent)
         .correlate(_c)
         .scalar_subquery(),
         "ho_last_status": of_last(_h.c.status),
         "ho_last_outcome": of_last(_h.c.outcome),
         "ho_last_created_at": of_last(_h.c.created_at),
         "ho_last_notified_at": of_last(_h.c.client_notified_at),
+        "ho_last_claimed_at": of_last(_h.c.claimed_at),
         "rt_count": sa.select(sa.func.count()).where(rated).correlate(_c).scalar_subquery(),
         "rt_helpful": sa.select(sa.func.coalesce(sa.func.sum(sa.case((_r.c.helpful.is_(True), 1), else_=0)), 0))
         .where(rated)
@@ -73,7 +76,7 @@ def _copy_handovers(conn: Any, which: Any) -> None:
             _h.c.reason,
             _h.c.created_at,
             first_claim,
-            _h.c.resolved_at,
+            sa.case((_h.c.outcome == OUTCOME_CLIENT_LEFT, None), else_=_h.c.resolved_at),  # resolved by an agent
             sa.case((_h.c.client_notified_at.is_not(None), 1), else_=0),
             _h.c.availability,
         )  # fmt: skip

@@ -30,6 +30,7 @@ COLUMNS: Dict[str, Callable[[Dict[str, Any]], Any]] = {
     "handover_rate": _path("handover_rate"),
     "ended_resumed": _path("handed_over_ended", "resumed"),
     "ended_closed": _path("handed_over_ended", "closed"),
+    "ended_client_left": _path("handed_over_ended", "client_left"),
     "fallback_rate": _path("fallback_rate"),
     "clarification_rate": _path("clarification_rate"),
     "handovers": _path("handovers"),

@@ -252,3 +252,91 @@ def test_an_older_database_gains_the_new_columns_and_keeps_its_rows(tmp_path):
     claimed, _ = store.claim(old.id, "alice")
     assert claimed.claimed_by == "alice"
     store.dispose()
+
+
+# --- a client who ends the chat (the widget's "End chat") ---------------------------------------
+
+
+def test_a_client_who_ends_the_chat_takes_the_waiting_hand_over_out_of_the_queue(store):
+    cid, behind = f"c-{uuid.uuid4()}", f"c-{uuid.uuid4()}"
+    stored, _ = store.create_or_get_open(record(cid))
+    waiting_behind, _ = store.create_or_get_open(record(behind))
+    before = store.open_counts()["waiting"]
+    left = store.client_left(cid)
+    assert left is not None and left.id == stored.id
+    assert (left.status, left.outcome, left.resolved_by, left.claimed_by) == ("resolved", "client_left", None, None)
+    assert left.resolved_at is not None
+    assert store.open_for(cid) is None  # nobody can claim it any more
+    assert stored.id not in [h.id for h in store.list("waiting")] and waiting_behind in store.list("waiting")
+    assert store.open_counts()["waiting"] == before - 1  # the client behind it moved up
+    step = store.events(stored.id)[-1]
+    assert (step.kind, step.actor, step.detail["was"]) == ("client_left", "client", "waiting")
+    with pytest.raises(HandOverConflict, match="already resolved"):
+        store.claim(stored.id, "alice")
+    assert store.client_left(cid) is None  # a second "End chat" (or another replica) changes nothing
+    assert store.client_left(f"c-{uuid.uuid4()}") is None  # a chat with no hand-over: nothing happens
+    assert [e.kind for e in store.events(stored.id)].count("client_left") == 1
+
+
+def test_a_client_who_leaves_a_claimed_chat_ends_it_but_never_an_agent_s_resolution(store):
+    claimed_cid, resolved_cid = f"c-{uuid.uuid4()}", f"c-{uuid.uuid4()}"
+    claimed, _ = store.create_or_get_open(record(claimed_cid))
+    store.claim(claimed.id, "alice")
+    left = store.client_left(claimed_cid)
+    assert (left.outcome, left.claimed_by, left.resolved_by) == ("client_left", "alice", None)  # alice had joined
+    with pytest.raises(HandOverConflict, match="already resolved"):
+        store.record_reply(claimed.id, "alice", "are you still there?")  # nobody to reply to
+    with pytest.raises(HandOverConflict, match="already resolved"):
+        store.resolve(claimed.id, "alice", "closed")
+
+    resolved, _ = store.create_or_get_open(record(resolved_cid))
+    store.claim(resolved.id, "bob")
+    store.resolve(resolved.id, "bob", "resumed")
+    assert store.client_left(resolved_cid) is None
+    kept = store.get(resolved.id)
+    assert (kept.outcome, kept.resolved_by) == ("resumed", "bob")
+    with pytest.raises(ValueError, match="outcome must be one of resumed, closed"):
+        store.resolve(store.create_or_get_open(record(f"c-{uuid.uuid4()}"))[0].id, "bob", "client_left")
+
+
+def test_racing_ends_and_resolutions_have_one_winner(store):
+    cid = f"c-{uuid.uuid4()}"
+    stored, _ = store.create_or_get_open(record(cid))
+    store.claim(stored.id, "alice")
+    barrier = threading.Barrier(6)
+    results = []
+
+    def client():
+        barrier.wait()
+        results.append("client_left" if store.client_left(cid) else None)
+
+    def agent():
+        barrier.wait()
+        try:
+            results.append(store.resolve(stored.id, "alice", "closed").outcome)
+        except HandOverConflict:
+            results.append(None)
+
+    threads = [threading.Thread(target=client) for _ in range(5)] + [threading.Thread(target=agent)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r in results if r]
+    assert len(winners) == 1 and store.get(stored.id).outcome == winners[0]
+    ends = [e.kind for e in store.events(stored.id) if e.kind in ("client_left", "resolved")]
+    assert ends == [winners[0] if winners[0] == "client_left" else "resolved"]
+
+
+def test_the_help_desk_that_got_the_hand_over_hears_the_client_left(store):
+    cid = f"c-{uuid.uuid4()}"
+    stored, _ = store.create_or_get_open(record(cid), outbox_payload=lambda h: {"conversation": h.conversation_id})
+    store.client_left(cid)
+    events = [json.loads(i.payload) for i in store.outbox.items(stored.id)]
+    assert [e["event"] for e in events] == ["handover.created", "handover.client_left"]
+    assert events[1]["handover_id"] == stored.id and events[1]["conversation_id"] == cid
+    assert events[1]["was"] == "waiting" and events[1]["left_at"]
+    quiet = f"c-{uuid.uuid4()}"  # no help desk configured: nothing queued
+    unsent, _ = store.create_or_get_open(record(quiet))
+    store.client_left(quiet)
+    assert store.outbox.items(unsent.id) == []

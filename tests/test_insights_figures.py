@@ -85,7 +85,7 @@ EXPECTED_TOTALS = {
         "abandoned": 3,
         "in_progress": 1,
     },  # fmt: skip
-    "handed_over_ended": {"resumed": 1, "closed": 1, "open": 1},
+    "handed_over_ended": {"resumed": 1, "closed": 1, "client_left": 0, "open": 1},
     "containment": {"confirmed": 0.1667, "assumed": 0.1667, "total": 0.3333},
     "bot_only": 8,
     "agent_handled": 4,
@@ -137,7 +137,7 @@ def test_each_day_counts_the_conversations_that_started_on_it(seeded):
     assert series["2026-11-14"]["containment"] == {"confirmed": None, "assumed": None, "total": None}
     assert series["2026-11-18"]["outcomes"]["contained_assumed"] == 2
     assert series["2026-11-18"]["outcomes"]["abandoned"] == 3
-    assert series["2026-11-16"]["handed_over_ended"] == {"resumed": 0, "closed": 0, "open": 1}
+    assert series["2026-11-16"]["handed_over_ended"] == {"resumed": 0, "closed": 0, "client_left": 0, "open": 1}
     assert series["2026-11-16"]["time_to_claim_seconds"] == {"count": 2, "p50": 210.0, "p90": 282.0}
     assert series["2026-11-19"]["suggestions"] == {"sent_as_is": 1, "edited": 1, "other_macro": 1, "ignored": 0}
     told = series["2026-11-19"]["handovers_by_availability"]

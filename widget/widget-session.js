@@ -4,14 +4,18 @@
  *
  * Ending asks for confirmation first (in the widget, keyboard-usable: Escape keeps
  * chatting). It then forgets the conversation token and the history kept in this
- * browser, clears the log and asks the server for a new conversation with an
- * ordinary session_request without a token, which every server answers with a new
- * one; nothing else is sent. The old conversation stays as it was on the server
- * (a hand-over still waiting is handled by the desk as any other).
+ * browser, clears the log and tells the server (end_chat with the conversation's
+ * token, on the same socket): a hand-over still waiting or claimed ends there as
+ * "client left", so it leaves the agents' queue and the clients behind it move up.
+ * Once the server acknowledged it (or after END_WAIT_MS, for a server that does not
+ * answer), it asks for a new conversation with an ordinary session_request without
+ * a token. Offline, the old conversation is only forgotten here (its hand-over, if
+ * any, waits in the queue until an agent or the wait limit takes it).
  */
 (function () {
   "use strict";
 
+  var END_WAIT_MS = 3000;
   var parts = (window.ToolkitChatParts = window.ToolkitChatParts || {});
 
   parts.session = function (Chat, util) {
@@ -71,17 +75,31 @@
       chat.appendChild(bar);
     };
 
-    /* Forgets this conversation here and asks the server for a new one. */
+    /* Forgets this conversation here, tells the server it ended, and asks for a new one. */
     Chat.prototype.endChat = function () {
-      if (this.sessionId) this.store.removeItem(this.historyKey());
+      var self = this;
+      var ended = this.sessionId;
+      if (ended) this.store.removeItem(this.historyKey());
       this.store.removeItem(this.sessionKey);
       this.sessionId = null;
       this.clearLog();
       this.showError("");
       this.endNote.textContent = "Chat ended. A new chat has started.";
-      if (this.socket && this.socket.connected) this.requestSession(); /* else on the next connect */
       this.input.value = "";
       this.input.focus();
+      if (!this.socket || !this.socket.connected) return; /* a new chat on the next connect */
+      if (!ended) {
+        this.requestSession();
+        return;
+      }
+      var done = false;
+      function next() {
+        if (done) return;
+        done = true;
+        if (self.socket.connected && !self.sessionId) self.requestSession();
+      }
+      this.socket.emit("end_chat", { session_id: ended }, next); /* the server's answer, then the new chat */
+      setTimeout(next, END_WAIT_MS);
     };
   };
 })();

@@ -95,7 +95,10 @@
     if (!h) return;
     desk.place(h);
     if (data.queue) desk.setCounts(data.queue);
-    if (desk.state.openId === h.id) desk.refreshOpen();
+    if (desk.state.openId === h.id) {
+      desk.refreshOpen();
+      if (h.outcome === "client_left") desk.notice("The client of hand-over #" + h.id + " ended the chat and left.");
+    }
   }
 
   function listen(s) {

@@ -161,7 +161,7 @@
     var head = el("span", "queue-head");
     head.appendChild(el("strong", null, "#" + h.id));
     if (h.priority === "high") head.appendChild(el("span", "badge high", "high priority"));
-    var waited = el("span", "waited", h.status === "resolved" ? (h.outcome || "") : waitedText(h));
+    var waited = el("span", "waited", h.status === "resolved" ? (h.outcome || "").replace(/_/g, " ") : waitedText(h));
     if (h.status !== "resolved") {
       waited.setAttribute("data-since", Date.now() - (h.waited_seconds || 0) * 1000);
       if (h.status === "claimed") waited.setAttribute("data-frozen", "1");
@@ -239,7 +239,9 @@
     $("placeholder").hidden = true;
     $("handover").hidden = false;
     $("h-title").textContent = "Hand-over #" + h.id + " · conversation " + h.conversation_id;
-    var status = h.status + (h.claimed_by ? " by " + h.claimed_by : "") + (h.outcome ? " (" + h.outcome + ")" : "");
+    var left = h.outcome === "client_left";  // the client ended the chat: nobody to answer any more
+    var status = left ? "The client left the chat" + (h.claimed_by ? " (claimed by " + h.claimed_by + ")" : " while waiting")
+      : h.status + (h.claimed_by ? " by " + h.claimed_by : "") + (h.outcome ? " (" + h.outcome + ")" : "");
     $("h-status").textContent = status;
     $("h-status").className = "status " + h.status;
 
@@ -253,7 +255,7 @@
     if (!mine && h.status !== "resolved") {
       $("reply-hint").textContent = h.status === "waiting" ? "Claim the hand-over to reply." : "Claimed by " + h.claimed_by + ".";
     } else if (h.status === "resolved") {
-      $("reply-hint").textContent = "Resolved.";
+      $("reply-hint").textContent = left ? "The client left the chat: there is nobody to reply to." : "Resolved.";
     } else if ($("reply-hint").textContent.indexOf("Claim") === 0 || $("reply-hint").textContent === "Resolved.") {
       $("reply-hint").textContent = "";
     }

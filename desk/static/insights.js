@@ -109,7 +109,7 @@
       ["Conversations", t.conversations],
       ["Contained, confirmed", t.outcomes.contained_confirmed + " (" + pct(t.containment.confirmed) + ")"],
       ["Contained, assumed", t.outcomes.contained_assumed + " (" + pct(t.containment.assumed) + ")"],
-      ["Handed over", t.outcomes.handed_over + " (bot resumed " + t.handed_over_ended.resumed + ", closed " + t.handed_over_ended.closed + ", open " + t.handed_over_ended.open + ")"],
+      ["Handed over", t.outcomes.handed_over + " (bot resumed " + t.handed_over_ended.resumed + ", closed " + t.handed_over_ended.closed + ", client left " + t.handed_over_ended.client_left + ", open " + t.handed_over_ended.open + ")"],
       ["Nobody available", t.outcomes.nobody_available],
       ["Abandoned", t.outcomes.abandoned],
       ["In progress", t.outcomes.in_progress],
