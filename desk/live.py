@@ -19,11 +19,12 @@ Events to agent pages (each emitted once, by the replica that did the step;
 through Redis with several replicas, ``channels/scaleout.py``):
 ``handover_new``, ``handover_claimed``, ``handover_released``,
 ``handover_resolved``, ``handover_reraised`` (``{"handover": summary, "by",
-"at", "queue"}``; ``handover_resolved`` with ``by`` null and the outcome
-``client_left`` when the client ended the chat, ``queue`` being how many hand-overs wait and how many are
+"at", "queue"}``, ``queue`` being how many hand-overs wait and how many are
 claimed right after the step, so a page puts the card in its place and counts
-without fetching the queue again), ``client_message`` (``{"handover_id",
-"conversation_id", "text", "time"}``), ``agent_reply`` (``{"handover_id", "agent", "time"}``: a page
+without fetching the queue again; ``handover_resolved`` with ``by`` null and
+the outcome ``client_left`` when the client ended the chat),
+``client_message`` (``{"handover_id", "conversation_id", "text", "time"}``),
+``agent_reply`` (``{"handover_id", "agent", "time"}``: a page
 showing that conversation fetches it again) and ``note_added``
 (``{"handover_id", "note"}``) to every agent page; ``handover_yours`` (``{"handover_id", "conversation_id"}``) to the
 claiming agent's own pages only.
