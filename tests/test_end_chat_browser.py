@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.helpers.agents import AGENTS
-from tests.helpers.browser import send
+from tests.helpers.browser import send, signed_in_agent_page
 from tests.helpers.conversations import plain_id
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +22,7 @@ LIVE_LIMIT_MS = 1000  # "within 1 s": the limit of the waits below, not a measur
 
 
 def agent_page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server.rasa_url}/agent/")
-    page.fill("#token", AGENTS["alice"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("#me:has-text('Signed in as')", timeout=15000)
-    page.wait_for_selector("#live.on", timeout=15000)  # the socket is connected
-    return page
+    return signed_in_agent_page(browser, server.rasa_url, AGENTS["alice"], live=True)
 
 
 def waiting_client(browser, server, store):

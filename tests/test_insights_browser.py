@@ -9,7 +9,7 @@ import pytest
 from bench.insights_data import seed
 from handover.schema import Database
 from tests.helpers.agents import AGENTS, agent_env, call
-from tests.helpers.browser import screenshot, send
+from tests.helpers.browser import screenshot, send, signed_in_agent_page
 from tests.helpers.servers import local_settings, running_assistant
 
 pytestmark = pytest.mark.e2e
@@ -27,13 +27,7 @@ def server(tmp_path_factory):
 
 
 def logged_in(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{server.rasa_url}/agent/")
-    page.fill("#token", AGENTS["alice"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("#me:has-text('Signed in as')", timeout=15000)
-    return page
+    return signed_in_agent_page(browser, server.rasa_url, AGENTS["alice"], height=1000)
 
 
 def test_the_insights_page_shows_the_figures_of_the_api_charts_and_a_csv_link(browser, server):

@@ -21,7 +21,7 @@ from insights.keeper import SummaryKeeper
 from insights.period import Period
 from insights.table import chosen_fields, to_csv
 from tests.helpers.insights_data import Conversation
-from tests.helpers.services import throwaway_postgres_database
+from tests.helpers.services import seeded_database
 
 ASKED = "client_asked_for_person"
 WINDOW = timedelta(hours=24)
@@ -43,17 +43,8 @@ def seed(store: HandOverStore) -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def seeded(request, tmp_path_factory):
-    if request.param == "sqlite":
-        store = HandOverStore(f"sqlite:///{tmp_path_factory.mktemp('insights') / 'handovers.db'}")
-        seed(store)
+    with seeded_database(request.param, tmp_path_factory.mktemp("insights"), HandOverStore, seed) as store:
         yield store
-        store.dispose()
-        return
-    with throwaway_postgres_database() as url:
-        store = HandOverStore(url)
-        seed(store)
-        yield store
-        store.dispose()
 
 
 def test_a_client_who_left_is_not_counted_as_resolved_by_an_agent(seeded):

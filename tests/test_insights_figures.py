@@ -13,7 +13,7 @@ from insights.keeper import SummaryKeeper
 from insights.period import Period, PeriodError, parse_period
 from insights.table import FieldsError, chosen_fields, to_csv
 from tests.helpers.insights_data import NOW, Conversation, feedback, hand_over
-from tests.helpers.services import throwaway_postgres_database
+from tests.helpers.services import seeded_database
 
 H = timedelta(hours=1)
 D = timedelta(days=1)
@@ -111,17 +111,8 @@ EXPECTED_TOTALS = {
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def seeded(request, tmp_path_factory):
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path_factory.mktemp('insights') / 'handovers.db'}")
-        seed(db)
+    with seeded_database(request.param, tmp_path_factory.mktemp("insights"), Database, seed) as db:
         yield db
-        db.dispose()
-        return
-    with throwaway_postgres_database() as url:
-        db = Database(url)
-        seed(db)
-        yield db
-        db.dispose()
 
 
 def test_the_totals_of_the_period_are_exactly_the_known_outcomes(seeded):

@@ -40,3 +40,16 @@ def send(page, text):
     page.keyboard.press("Enter")
     page.wait_for_function("n => document.querySelectorAll('.tk-msg-bot').length > n", arg=before, timeout=20000)
     page.wait_for_timeout(300)  # the rest of a multi-message reply
+
+
+def signed_in_agent_page(browser, rasa_url: str, token: str, height: int = 900, live: bool = False):
+    """A new browser page logged in to the agent side with ``token`` (and, with ``live``, its socket connected)."""
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    page = context.new_page()
+    page.goto(f"{rasa_url}/agent/")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#me:has-text('Signed in as')", timeout=15000)
+    if live:
+        page.wait_for_selector("#live.on", timeout=15000)  # the socket is connected
+    return page

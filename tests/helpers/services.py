@@ -140,3 +140,20 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+
+@contextmanager
+def seeded_database(kind: str, folder, open_db, seed) -> Iterator:
+    """``open_db(url)`` on an SQLite file in ``folder`` (``kind`` "sqlite") or on a throw-away
+    PostgreSQL database ("postgresql"), given to ``seed`` first; disposed at the end."""
+    if kind == "sqlite":
+        db = open_db(f"sqlite:///{folder / 'handovers.db'}")
+        seed(db)
+        yield db
+        db.dispose()
+        return
+    with throwaway_postgres_database() as url:
+        db = open_db(url)
+        seed(db)
+        yield db
+        db.dispose()
