@@ -127,21 +127,23 @@ class LiveDesk:
 
     async def step(self, kind: str, handover: HandOver, by: Optional[str]) -> None:
         """A step of a hand-over (claimed, released, resolved, raised again), then the queue's new order."""
-        summary = views.summary(handover, get_library(), now())
-        counts = await asyncio.to_thread(self.desk.store.open_counts)
-        await self.publish(STEP_EVENTS[kind], {"handover": summary, "by": by, "at": now().isoformat(), "queue": counts})
+        await self._tell_pages(STEP_EVENTS[kind], handover, by)
         if kind == "claimed" and by:  # the claiming agent's other pages (another tab, another screen)
             await self.publish(YOURS, {"handover_id": handover.id, "conversation_id": handover.conversation_id}, by)
         if kind != "reraised":
             await self.queue_changed()
 
+    async def _tell_pages(self, event: str, handover: HandOver, by: Optional[str]) -> None:
+        """``event`` of ``handover`` to every agent page, with the queue's counts right after it."""
+        summary = views.summary(handover, get_library(), now())
+        counts = await asyncio.to_thread(self.desk.store.open_counts)
+        await self.publish(event, {"handover": summary, "by": by, "at": now().isoformat(), "queue": counts})
+
     async def announce(self, handover: HandOver) -> bool:
         """Tell agent pages of a new hand-over, once across replicas; True when this call told them."""
         if not await asyncio.to_thread(self.desk.store.mark_announced, handover.stored_id):
             return False
-        summary = views.summary(handover, get_library(), now())
-        counts = await asyncio.to_thread(self.desk.store.open_counts)
-        await self.publish(HANDOVER_NEW, {"handover": summary, "by": None, "at": now().isoformat(), "queue": counts})
+        await self._tell_pages(HANDOVER_NEW, handover, None)
         await self._tell_place(handover)  # its own place only: nobody else's changed
         return True
 
